@@ -1,0 +1,51 @@
+// The one JSON shape of an MQTT packet, used by `mqttspec decode`/`encode`, fixture vectors and
+// flows, report transcripts and fuzz reproducers. Kept out of the core codec target so that the
+// codec depends on the standard library only.
+//
+// Shape (keys present only where the packet/version has the field):
+//   {"type": "PUBLISH", "dup": false, "qos": 1, "retain": false, "topic": "a/b", "packet_id": 7,
+//    "properties": {"message_expiry_interval": 10, "user_property": [["k", "v"]]},
+//    "payload": "text"}                      // or "payload_hex": "00ff" when not valid UTF-8
+// - properties: an insertion-ordered object keyed by property name (properties.hpp); binary values
+//   (correlation_data, authentication_data) are hex strings; user_property is a list of [name, value]
+//   pairs; subscription_identifier is a number, or a list when repeated.
+// - binary fields (payload, will payload, password) are "x" when valid UTF-8, else "x_hex".
+// - acks/DISCONNECT/AUTH carry "wire_form": "reason_code" | "reason_code_and_properties" only when the
+//   packet used a longer-than-shortest form; "remaining_length_bytes" appears only when non-minimal.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "mqttspec/codec/arena.hpp"
+#include "mqttspec/codec/decoder.hpp"
+#include "mqttspec/codec/encoder.hpp"
+#include "mqttspec/codec/error.hpp"
+#include "mqttspec/codec/packets.hpp"
+
+namespace mqttspec::codec {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json to_json(const packet& p, protocol_version version);
+// Adds "remaining_length_bytes" when the decode saw a non-minimal length.
+ordered_json to_json(const decode_result& r, protocol_version version);
+// {"error": "invalid_fixed_header_flags", "kind": "malformed_packet", "offset": 0,
+//  "reason_code": 129, "statement": "MQTT-2.2.2-1", "message": "..."}
+ordered_json to_json(const decode_error& e);
+
+// Thrown by from_json with a JSON-pointer-like path to the offending field: "/properties/topic_alias".
+struct json_packet_error : std::runtime_error {
+    json_packet_error(std::string path, const std::string& what)
+        : std::runtime_error(path + ": " + what), path(std::move(path)) {}
+    std::string path;
+};
+
+// Builds a packet from the JSON shape above; strings are kept in `store`. Missing fields take the
+// defaults of packets.hpp. Unknown keys are errors (a typo must not silently drop a field).
+packet from_json(const nlohmann::ordered_json& j, protocol_version version, arena& store);
+// encode options that reproduce what the JSON recorded (remaining_length_bytes).
+encode_options encode_options_from_json(const nlohmann::ordered_json& j);
+
+}  // namespace mqttspec::codec
