@@ -1,0 +1,99 @@
+// What a broker is configured to do where the spec leaves the choice open (profile files in
+// fixtures/profiles/*.json) and what a 5.0 broker announced in CONNACK (capabilities).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mqttspec/codec/types.hpp"
+#include "mqttspec/conformance/pattern.hpp"
+
+namespace mqttspec::conformance {
+
+// A known deviation: under this profile the case is reported `waived` (never `passed`).
+struct waiver {
+    std::string case_id;   // exact case ID
+    std::string reason;    // why it is accepted
+    std::string evidence;  // what the broker actually sent
+};
+
+struct profile {
+    std::string name = "default";
+    std::filesystem::path file;  // empty for the built-in default
+
+    // Credentials the broker accepts (used by every connection when the target gives none), and a
+    // pair it rejects (for the bad-credentials cases; absent: those cases are skipped).
+    std::optional<std::string> username, password;
+    std::optional<std::string> rejected_username, rejected_password;
+    // A topic the broker's ACL denies to the suite's user, for publish and subscribe.
+    std::optional<std::string> denied_topic;
+    // 3.1.1 has no way to announce these; for 5.0 the CONNACK overrides them.
+    std::uint8_t maximum_qos = 2;
+    bool retain_available = true;
+    bool wildcard_subscriptions = true;
+    // A $-topic filter the broker publishes to without the client's doing (e.g. "$SYS/#").
+    std::optional<std::string> system_topic_filter;
+    // Whether the broker accepts a zero-length client identifier with Clean Session/Start = 1 (a MAY).
+    bool accepts_empty_client_id = true;
+    std::vector<waiver> waivers;
+
+    const waiver* find_waiver(std::string_view case_id) const noexcept;
+};
+
+// Thrown for unreadable or invalid profile files: names the file and the field.
+struct profile_error : std::runtime_error {
+    profile_error(const std::filesystem::path& file, const std::string& field, const std::string& what);
+    std::filesystem::path file;
+    std::string field;
+};
+
+profile load_profile(const std::filesystem::path& file);
+profile parse_profile(const json& j, const std::filesystem::path& file_for_errors);
+
+// What the broker allows for one protocol version.
+struct capabilities {
+    codec::protocol_version version = codec::protocol_version::v5;
+    bool from_connack = false;                 // 5.0: values below came from a CONNACK
+    std::uint8_t maximum_qos = 2;
+    bool retain_available = true;
+    bool wildcard_subscriptions = true;
+    bool subscription_identifiers = true;      // 5.0
+    bool shared_subscriptions = true;          // 5.0
+    std::uint16_t receive_maximum = 65535;     // 5.0
+    std::optional<std::uint32_t> maximum_packet_size;  // 5.0; nullopt: no limit announced
+    std::uint16_t topic_alias_maximum = 0;     // 5.0
+    std::optional<std::uint16_t> server_keep_alive;     // 5.0
+
+    // Starting point for a version from a profile (3.1.1: all there is).
+    static capabilities from_profile(codec::protocol_version v, const profile& p);
+    // 5.0: merges the CONNACK's properties (absent property = the spec's default).
+    void apply_connack(const json& connack_json);
+};
+
+// A condition a case needs; when absent the case is skipped with the reason.
+enum class requirement : std::uint8_t {
+    qos1,
+    qos2,
+    retain,
+    wildcard_subscriptions,
+    shared_subscriptions,       // 5.0
+    subscription_identifiers,   // 5.0
+    topic_alias,                // 5.0: Topic Alias Maximum > 0
+    credentials,                // profile has username/password the broker accepts
+    rejected_credentials,       // profile has a pair the broker rejects
+    denied_topic,               // profile names a topic the ACL denies
+    system_topics,              // profile names a $-topic filter the broker publishes to
+    empty_client_id,            // the broker accepts zero-length client IDs (MAY)
+};
+std::string_view to_string(requirement r) noexcept;  // "qos1", "shared_subscriptions", ...
+std::optional<requirement> parse_requirement(std::string_view s) noexcept;
+
+// Empty when met; otherwise the reason to skip, e.g. "broker announced Maximum QoS 1".
+std::string unmet(requirement r, const capabilities& caps, const profile& prof);
+
+}  // namespace mqttspec::conformance

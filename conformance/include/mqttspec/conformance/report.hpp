@@ -1,0 +1,28 @@
+// Reports of a run: console (h2spec style), JUnit XML, JSON, self-contained HTML.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "mqttspec/conformance/runner.hpp"
+
+namespace mqttspec::conformance {
+
+struct console_options {
+    bool color = false;    // ANSI colours (only on a TTY)
+    bool verbose = false;  // transcripts of every case, not only failures
+};
+
+// Grouped by version and section, one line per case; failures with expected/actual/statement.
+// The last line is exactly "N passed, N failed, N skipped, N non-strict, N waived, N errors".
+void write_console(std::FILE* out, const run_summary& s, const console_options& options);
+std::string summary_line(const run_summary& s);
+
+json to_json_report(const run_summary& s);
+std::string to_junit(const run_summary& s);
+std::string to_html(const run_summary& s);
+
+// Escapes for XML/HTML text and attributes.
+std::string xml_escape(std::string_view s);
+
+}  // namespace mqttspec::conformance
