@@ -206,8 +206,21 @@ public:
                     std::string(to_string(t)) + " packet identifier is 0; it must be non-zero");
     }
 
+    // DISCONNECT and AUTH reason codes name who may send them (5.0 tables 3-10 and 3-11).
+    static bool sender_may_use(packet_type t, sender from, std::uint8_t code) noexcept {
+        if (from == sender::unknown) return true;
+        if (t == packet_type::disconnect) {
+            if (from == sender::server) return code != 0x04;
+            return code == 0x00 || code == 0x04 || (code >= 0x80 && code <= 0x83) || code == 0x90 ||
+                   (code >= 0x93 && code <= 0x99);
+        }
+        if (t == packet_type::auth) return from == sender::server ? code != 0x19 : code != 0x00;
+        return true;
+    }
+
     bool check_reason_code(packet_type t, std::uint8_t code, std::size_t at) {
-        if (is_valid_reason_code(t, version_, code)) return true;
+        const bool defined = is_valid_reason_code(t, version_, code);
+        if (defined && sender_may_use(t, options_.sender, code)) return true;
         std::string_view statement;
         switch (t) {
             case packet_type::connack: statement = sid(version_, {}, "MQTT-3.2.2-8"); break;
@@ -221,6 +234,10 @@ public:
             case packet_type::auth: statement = sid(version_, {}, "MQTT-3.15.2-1"); break;
             default: break;
         }
+        if (defined)
+            return fail(errc::invalid_reason_code, at, statement,
+                        std::string(to_string(t)) + " reason code 0x" + hex(code) + " may not be sent by the " +
+                            (options_.sender == sender::client ? "client" : "server"));
         return fail(errc::invalid_reason_code, at, statement,
                     std::string(to_string(t)) + (v5() ? " reason code 0x" : " return code 0x") + hex(code) +
                         " is not defined for this packet in MQTT " + std::string(to_string(version_)));
@@ -574,11 +591,21 @@ bool decode_tail(body_context& c, Packet& p, packet_type t) {
     if (!in.read_u8(p.reason_code, "reason code")) return false;
     if (!in.check_reason_code(t, p.reason_code, code_at)) return false;
     if (left == 1) {
+        // Acks and DISCONNECT may stop after the reason code; AUTH may only omit both fields together
+        // (5.0 3.15.2.1), so a lone reason code leaves its Property Length missing.
+        if (t == packet_type::auth)
+            return in.fail(errc::truncated, in.pos(), "MQTT-2.2.2-1",
+                           "AUTH has a reason code but no property length");
         p.form = tail_form::reason_code;
         return true;
     }
     p.form = tail_form::reason_code_and_properties;
-    return in.read_properties(p.properties, t);
+    const std::size_t properties_at = in.pos();
+    if (!in.read_properties(p.properties, t)) return false;
+    if (t == packet_type::auth && find(p.properties, property_id::authentication_method) == nullptr)
+        return in.fail(errc::authentication_method_missing, properties_at, {},
+                       "AUTH properties lack the authentication_method");
+    return true;
 }
 
 template <packet_type Type>
@@ -730,7 +757,7 @@ bool check_first_byte(parser& in, std::uint8_t first, pv version, const decode_o
     if (type == packet_type::auth && version != pv::v5)
         return in.fail(errc::packet_type_not_in_version, 0, {},
                        "AUTH (type 15) does not exist in MQTT " + std::string(to_string(version)));
-    const std::string name(to_string(type));
+    const auto name = [type] { return std::string(to_string(type)); };
     if (type == packet_type::publish) {
         const std::uint8_t qos = (flags >> 1) & 0x03;
         if (qos == 3)
@@ -754,18 +781,18 @@ bool check_first_byte(parser& in, std::uint8_t first, pv version, const decode_o
                 default: statement = sid(version, "MQTT-2.2.2-1", "MQTT-2.1.3-1"); break;
             }
             return in.fail(errc::invalid_fixed_header_flags, 0, statement,
-                           name + " fixed-header flags are 0x" + parser::hex(flags) + "; they must be 0x" +
+                           name() + " fixed-header flags are 0x" + parser::hex(flags) + "; they must be 0x" +
                                parser::hex(expected));
         }
     }
     if (options.sender == sender::client &&
         (type == packet_type::connack || type == packet_type::suback || type == packet_type::unsuback ||
          type == packet_type::pingresp))
-        return in.fail(errc::packet_not_allowed_from_sender, 0, {}, "a client must not send " + name);
+        return in.fail(errc::packet_not_allowed_from_sender, 0, {}, "a client must not send " + name());
     if (options.sender == sender::server &&
         (type == packet_type::connect || type == packet_type::subscribe || type == packet_type::unsubscribe ||
          type == packet_type::pingreq))
-        return in.fail(errc::packet_not_allowed_from_sender, 0, {}, "a server must not send " + name);
+        return in.fail(errc::packet_not_allowed_from_sender, 0, {}, "a server must not send " + name());
     return true;
 }
 

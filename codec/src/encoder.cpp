@@ -262,7 +262,10 @@ struct body_writer {
     template <class Sink>
     void operator()(Sink& sink, const auth_packet& p) const {
         if (!is_v5(version)) unrepresentable("AUTH does not exist before MQTT 5.0");
-        put_tail(sink, effective_form(p.form, p.reason_code, p.properties), p.reason_code, p.properties);
+        // AUTH has no reason-code-only form: the property length is omitted only together with it.
+        auto form = effective_form(p.form, p.reason_code, p.properties);
+        if (form == tail_form::reason_code) form = tail_form::reason_code_and_properties;
+        put_tail(sink, form, p.reason_code, p.properties);
     }
 };
 

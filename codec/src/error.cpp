@@ -66,6 +66,7 @@ constexpr std::pair<errc, std::string_view> errc_names[] = {
     {errc::subscription_identifier_zero, "subscription_identifier_zero"},
     {errc::subscription_identifier_from_client, "subscription_identifier_from_client"},
     {errc::payload_format_invalid, "payload_format_invalid"},
+    {errc::authentication_method_missing, "authentication_method_missing"},
 };
 
 class category_impl final : public std::error_category {

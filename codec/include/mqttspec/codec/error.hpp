@@ -85,6 +85,7 @@ enum class errc : int {
     subscription_identifier_zero,
     subscription_identifier_from_client, // only with sender == client
     payload_format_invalid,            // only with decode_options::check_payload_format
+    authentication_method_missing,     // AUTH with properties but no Authentication Method (3.15.2.2.2)
 };
 
 // snake_case name of the enumerator, e.g. "invalid_fixed_header_flags".
