@@ -421,16 +421,20 @@ std::uint8_t reason_from_json(reader& r) {
     return static_cast<std::uint8_t>(r.number("reason_code", 0xFF, 0));
 }
 
-tail_form form_from_json(reader& r) {
+// A form no longer than the content needs is the canonical one, recorded as `shortest` (what the
+// decoder records), so a packet read back from its JSON compares equal to the decoded one.
+tail_form form_from_json(reader& r, std::uint8_t reason_code, const property_list& props) {
     const ordered_json* f = r.take("wire_form");
     if (f == nullptr) return tail_form::shortest;
     const std::string path = child(r.path(), "wire_form");
     if (!f->is_string()) fail(path, "expected a string");
     const auto& s = f->get_ref<const std::string&>();
-    if (s == "shortest") return tail_form::shortest;
-    if (s == "reason_code") return tail_form::reason_code;
-    if (s == "reason_code_and_properties") return tail_form::reason_code_and_properties;
-    fail(path, "expected \"shortest\", \"reason_code\" or \"reason_code_and_properties\"");
+    tail_form given = tail_form::shortest;
+    if (s == "reason_code") given = tail_form::reason_code;
+    else if (s == "reason_code_and_properties") given = tail_form::reason_code_and_properties;
+    else if (s != "shortest") fail(path, "expected \"shortest\", \"reason_code\" or \"reason_code_and_properties\"");
+    const bool longer = static_cast<int>(given) > static_cast<int>(required_form(reason_code, props));
+    return longer ? given : tail_form::shortest;
 }
 
 std::vector<std::uint8_t> reason_list_from_json(reader& r) {
@@ -452,7 +456,7 @@ basic_ack_packet<T> ack_from_json(reader& r, protocol_version v) {
     if (is_v5(v)) {
         p.reason_code = reason_from_json(r);
         p.properties = properties_from_json(r, v);
-        p.form = form_from_json(r);
+        p.form = form_from_json(r, p.reason_code, p.properties);
     } else {
         r.forbid("reason_code", v);
         r.forbid("reason_name", v);
@@ -468,7 +472,7 @@ P tail_packet_from_json(reader& r, protocol_version v) {
     if (is_v5(v)) {
         p.reason_code = reason_from_json(r);
         p.properties = properties_from_json(r, v);
-        p.form = form_from_json(r);
+        p.form = form_from_json(r, p.reason_code, p.properties);
     } else {
         r.forbid("reason_code", v);
         r.forbid("reason_name", v);
