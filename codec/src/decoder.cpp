@@ -579,32 +579,39 @@ bool decode_publish(body_context& c, publish_packet& p) {
 }
 
 // 5.0 acks, DISCONNECT and AUTH may stop after any of: packet id, reason code, properties.
+// `form` records the wire form only when it is longer than the canonical one (decoder.hpp: "records a
+// longer form it saw"), so encode(decode(bytes)) == bytes and canonical packets compare equal to
+// freshly built ones.
 template <class Packet>
 bool decode_tail(body_context& c, Packet& p, packet_type t) {
     auto& in = c.in;
     const std::size_t left = in.end() - in.pos();
-    if (left == 0) {
-        p.form = tail_form::shortest;
-        return true;
+    tail_form wire = tail_form::shortest;
+    if (left > 0) {
+        const std::size_t code_at = in.pos();
+        if (!in.read_u8(p.reason_code, "reason code")) return false;
+        if (!in.check_reason_code(t, p.reason_code, code_at)) return false;
+        if (left == 1) {
+            // Acks and DISCONNECT may stop after the reason code; AUTH may only omit both fields
+            // together (5.0 3.15.2.1), so a lone reason code leaves its Property Length missing.
+            if (t == packet_type::auth)
+                return in.fail(errc::truncated, in.pos(), "MQTT-2.2.2-1",
+                               "AUTH has a reason code but no property length");
+            wire = tail_form::reason_code;
+        } else {
+            wire = tail_form::reason_code_and_properties;
+            const std::size_t properties_at = in.pos();
+            if (!in.read_properties(p.properties, t)) return false;
+            if (t == packet_type::auth && find(p.properties, property_id::authentication_method) == nullptr)
+                return in.fail(errc::authentication_method_missing, properties_at, {},
+                               "AUTH properties lack the authentication_method");
+        }
     }
-    const std::size_t code_at = in.pos();
-    if (!in.read_u8(p.reason_code, "reason code")) return false;
-    if (!in.check_reason_code(t, p.reason_code, code_at)) return false;
-    if (left == 1) {
-        // Acks and DISCONNECT may stop after the reason code; AUTH may only omit both fields together
-        // (5.0 3.15.2.1), so a lone reason code leaves its Property Length missing.
-        if (t == packet_type::auth)
-            return in.fail(errc::truncated, in.pos(), "MQTT-2.2.2-1",
-                           "AUTH has a reason code but no property length");
-        p.form = tail_form::reason_code;
-        return true;
-    }
-    p.form = tail_form::reason_code_and_properties;
-    const std::size_t properties_at = in.pos();
-    if (!in.read_properties(p.properties, t)) return false;
-    if (t == packet_type::auth && find(p.properties, property_id::authentication_method) == nullptr)
-        return in.fail(errc::authentication_method_missing, properties_at, {},
-                       "AUTH properties lack the authentication_method");
+    tail_form canonical = !p.properties.empty() ? tail_form::reason_code_and_properties
+                          : p.reason_code != 0  ? tail_form::reason_code
+                                                : tail_form::shortest;
+    if (t == packet_type::auth && canonical == tail_form::reason_code) canonical = tail_form::reason_code_and_properties;
+    p.form = wire == canonical ? tail_form::shortest : wire;
     return true;
 }
 
