@@ -20,7 +20,7 @@ MQTTSPEC_CASE(qos1_puback, {
 MQTTSPEC_CASE(qos1_delivered_at_qos1, {
     .id = "v5/publish/qos1-delivery",
     .title = "A QoS 1 message reaches a QoS 1 subscriber as a QoS 1 PUBLISH with DUP 0 and its payload",
-    .statements = {"MQTT-4.3.2-2", "MQTT-3.3.5-1"},
+    .statements = {"MQTT-4.3.2-2"},
     .needs = {requirement::qos1},
 }) {
     auto& sub = t.connect("sub");

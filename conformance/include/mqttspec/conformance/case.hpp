@@ -145,6 +145,8 @@ public:
     void session_kept(std::string client_id);
     // Runs the cleanup now (called by the runner; idempotent). Failures are noted, not verdicts.
     void cleanup();
+    // Every client the case opened (the runner checks each for malformed broker packets).
+    std::vector<client*> clients();
 
 private:
     const case_info& info_;

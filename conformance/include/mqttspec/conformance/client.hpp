@@ -34,6 +34,7 @@ struct received_packet {
     codec::packet packet;
     json as_json;  // the codec's JSON shape; what patterns match against
     clock::time_point at{};
+    std::uint64_t sequence = 0;  // arrival order on this connection, from 1
 
     codec::packet_type type() const noexcept { return codec::type_of(packet); }
     // The packet as its struct; throws case_failure when it is another type.
@@ -131,6 +132,10 @@ public:
     // The next queued packet, or waits until `until` for one; never throws on broker behaviour.
     client_event next_event(deadline until);
     const std::deque<received_packet>& inbox() const noexcept { return inbox_; }
+    // Fails when the broker sent a malformed packet at any point (the runner checks after the body).
+    void expect_well_formed() const {
+        if (malformed_) fail_malformed();
+    }
     deadline default_deadline() const { return clock::now() + options_.timeout; }
     transcript* log() const noexcept { return log_; }
 
@@ -152,6 +157,7 @@ private:
     std::optional<codec::decode_error> malformed_;  // the stream is dead after this
     std::string malformed_hex_;
     std::uint16_t last_packet_id_ = 0;
+    std::uint64_t received_count_ = 0;
     codec::arena arena_;                       // strings of packets built by send_json/publish
 };
 

@@ -1,0 +1,86 @@
+// `mqttspec list`: the cases with their statements and level.
+#include <cstdio>
+#include <string>
+
+#include "command.hpp"
+#include "mqttspec/conformance/paths.hpp"
+#include "mqttspec/conformance/runner.hpp"
+
+namespace mqttspec::app {
+namespace {
+
+namespace cf = mqttspec::conformance;
+
+constexpr std::string_view list_help = R"(usage: mqttspec list [--filter GLOB] [-V 3.1.1|5|all] [--json]
+
+Lists the conformance cases (C++ and fixture-generated), one per line: ID, level, statement IDs,
+requirements and title. Loading the fixtures also validates them: a bad flow or matrix file is
+reported with its file name and JSON path (exit 2).
+
+options:
+  --filter GLOB      only IDs matching ('*' any text, '?' one character)
+  -V, --protocol V   3.1.1, 5 or all (default all)
+  --json             one JSON array instead of text
+  --help             this text
+)";
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "mqttspec list: %s (see mqttspec list --help)\n", message.c_str());
+    return exit_usage;
+}
+
+int run(std::span<char*> args) {
+    std::string filter;
+    std::optional<codec::protocol_version> version;
+    bool as_json = false;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string_view a = args[i];
+        if (a == "--help" || a == "-h") {
+            std::fwrite(list_help.data(), 1, list_help.size(), stdout);
+            return exit_ok;
+        } else if (a == "--filter") {
+            if (i + 1 >= args.size()) return usage_error("missing value for --filter");
+            filter = args[++i];
+        } else if (a == "-V" || a == "--protocol") {
+            if (i + 1 >= args.size()) return usage_error("missing value for " + std::string(a));
+            const std::string text = args[++i];
+            if (text == "all") continue;
+            version = codec::parse_protocol_version(text);
+            if (!version || *version == codec::protocol_version::v3_1) return usage_error("-V must be 3.1.1, 5 or all");
+        } else if (a == "--json") {
+            as_json = true;
+        } else {
+            return usage_error("unknown option '" + std::string(a) + "'");
+        }
+    }
+    const auto cases = cf::all_cases(cf::fixtures_dir());
+    cf::json out = cf::json::array();
+    std::size_t n = 0;
+    for (const auto& c : cases) {
+        if (version && c.info.version != *version) continue;
+        if (!filter.empty() && !cf::glob_match(filter, c.info.id)) continue;
+        ++n;
+        std::string statements, needs;
+        for (const auto& s : c.info.statements) statements += (statements.empty() ? "" : ",") + s;
+        for (auto r : c.info.needs) needs += (needs.empty() ? "" : ",") + std::string(cf::to_string(r));
+        if (as_json) {
+            cf::json needs_json = cf::json::array();
+            for (auto r : c.info.needs) needs_json.push_back(std::string(cf::to_string(r)));
+            out.push_back({{"id", c.info.id}, {"title", c.info.title}, {"version", std::string(codec::to_string(c.info.version))},
+                           {"statements", c.info.statements}, {"level", std::string(cf::to_string(c.info.lvl))},
+                           {"needs", needs_json}, {"source", c.info.source}});
+        } else {
+            std::printf("%-58s %-6s %-34s %s%s%s\n", c.info.id.c_str(), std::string(cf::to_string(c.info.lvl)).c_str(),
+                        statements.c_str(), needs.empty() ? "" : "[needs ", needs.empty() ? "" : (needs + "] ").c_str(),
+                        c.info.title.c_str());
+        }
+    }
+    if (as_json) std::printf("%s\n", out.dump(2).c_str());
+    else std::printf("%zu cases\n", n);
+    return n == 0 ? exit_usage : exit_ok;
+}
+
+const register_command registration{{"list", "list the conformance cases with their statements and level", &run}};
+
+}  // namespace
+}  // namespace mqttspec::app

@@ -1,0 +1,250 @@
+// `mqttspec run`: the conformance suite against a broker.
+#include <unistd.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "command.hpp"
+#include "mqttspec/conformance/fixtures.hpp"
+#include "mqttspec/conformance/paths.hpp"
+#include "mqttspec/conformance/report.hpp"
+#include "mqttspec/conformance/runner.hpp"
+
+namespace mqttspec::app {
+namespace {
+
+namespace cf = mqttspec::conformance;
+
+constexpr std::string_view run_help = R"(usage: mqttspec run (-h HOST [-p PORT] | -L URL) [options]
+
+Runs the conformance cases against a broker and reports, statement by statement, where it breaks
+MQTT 3.1.1 / 5.0. Without a target this is a usage error; ci/run-suite starts a local mosquitto and
+runs the suite against it.
+
+target:
+  -h, --host HOST         broker host (TCP; TLS when --cafile/--capath/--cert/--insecure is given)
+  -p, --port PORT         port (default 1883, 8883 with TLS)
+  -L, --url URL           mqtt|mqtts|ws|wss://[user[:pass]@]host[:port][/path] (WebSocket path default /mqtt)
+  -u, --username USER     user name for every connection (default: the profile's credentials)
+  -P, --pw, --password PASS
+  --cafile FILE           trusted CA certificates (PEM); default: the system's
+  --capath DIR            directory of trusted CA certificates
+  --cert FILE, --key FILE client certificate and key (PEM)
+  --insecure              do not verify the broker's certificate or host name
+  --tls-version V         tlsv1.2 or tlsv1.3
+
+selection and behaviour:
+  -V, --protocol V        3.1.1, 5 or all (default all: every version the broker accepts; one
+                          CONNECT per version decides). Can be repeated.
+  --filter GLOB           only cases whose ID matches ('*' any text, '?' one character)
+  --profile FILE.json     broker profile: credentials, ACL-denied topic, known deviations (waivers)
+  --id-prefix TEXT        client identifier prefix (default mqttspec-)
+  --timeout SECONDS       base deadline of every wait (default 2); scaled up by the measured round trip
+  --repeat N              run every case N times (a case fails if any repetition fails)
+  -j, --jobs N            cases run concurrently (default 8)
+  --list                  print the selected cases and exit without connecting
+
+output:
+  -v, --verbose           wire transcripts (both directions, decoded JSON, timestamps) of every case
+  --junit FILE            JUnit XML report
+  --json FILE             JSON report
+  --html FILE             self-contained HTML report
+  --help                  this text
+
+The last line of the console report is "N passed, N failed, N skipped, N non-strict, N waived, N errors".
+exit status: 0 no MUST case failed, 1 a case failed, 2 usage error, broker unreachable, errors only,
+             or no case ran
+)";
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "mqttspec run: %s (see mqttspec run --help)\n", message.c_str());
+    return exit_usage;
+}
+
+bool write_file(const std::string& path, const std::string& content) {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+    return static_cast<bool>(out);
+}
+
+int run(std::span<char*> args) {
+    cf::run_options options;
+    std::optional<std::string> host, url, username, password;
+    std::optional<unsigned> port;
+    cf::tls_options tls;
+    bool tls_requested = false, list_only = false, verbose = false;
+    std::string junit, json_file, html;
+
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string_view a = args[i];
+        auto value = [&](std::string& out) -> bool {
+            if (i + 1 >= args.size()) return false;
+            out = args[++i];
+            return true;
+        };
+        auto number = [&](unsigned& out, unsigned min, unsigned max) -> bool {
+            std::string text;
+            if (!value(text)) return false;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+            return ec == std::errc{} && end == text.data() + text.size() && out >= min && out <= max;
+        };
+        std::string text;
+        if (a == "--help") {
+            std::fwrite(run_help.data(), 1, run_help.size(), stdout);
+            return exit_ok;
+        } else if (a == "-h" || a == "--host") {
+            if (!value(text)) return usage_error("missing value for " + std::string(a));
+            host = text;
+        } else if (a == "-p" || a == "--port") {
+            unsigned p = 0;
+            if (!number(p, 1, 65535)) return usage_error(std::string(a) + " needs a port 1..65535");
+            port = p;
+        } else if (a == "-L" || a == "--url") {
+            if (!value(text)) return usage_error("missing value for " + std::string(a));
+            url = text;
+        } else if (a == "-u" || a == "--username") {
+            if (!value(text)) return usage_error("missing value for " + std::string(a));
+            username = text;
+        } else if (a == "-P" || a == "--pw" || a == "--password") {
+            if (!value(text)) return usage_error("missing value for " + std::string(a));
+            password = text;
+        } else if (a == "--cafile") {
+            if (!value(tls.cafile)) return usage_error("missing value for --cafile");
+            tls_requested = true;
+        } else if (a == "--capath") {
+            if (!value(tls.capath)) return usage_error("missing value for --capath");
+            tls_requested = true;
+        } else if (a == "--cert") {
+            if (!value(tls.certfile)) return usage_error("missing value for --cert");
+            tls_requested = true;
+        } else if (a == "--key") {
+            if (!value(tls.keyfile)) return usage_error("missing value for --key");
+            tls_requested = true;
+        } else if (a == "--insecure") {
+            tls.insecure = true;
+            tls_requested = true;
+        } else if (a == "--tls-version") {
+            if (!value(tls.version)) return usage_error("missing value for --tls-version");
+            if (tls.version != "tlsv1.2" && tls.version != "tlsv1.3") return usage_error("--tls-version must be tlsv1.2 or tlsv1.3");
+            tls_requested = true;
+        } else if (a == "-V" || a == "--protocol") {
+            if (!value(text)) return usage_error("missing value for " + std::string(a));
+            if (text == "all") continue;
+            const auto v = codec::parse_protocol_version(text);
+            if (!v || *v == codec::protocol_version::v3_1) return usage_error("-V must be 3.1.1, 5 or all, not '" + text + "'");
+            options.versions.push_back(*v);
+        } else if (a == "--id-prefix") {
+            if (!value(options.id_prefix)) return usage_error("missing value for --id-prefix");
+        } else if (a == "--timeout") {
+            if (!value(text)) return usage_error("missing value for --timeout");
+            char* end = nullptr;
+            const double seconds = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || *end != '\0' || !(seconds > 0) || seconds > 3600) {
+                return usage_error("--timeout needs seconds > 0, e.g. 2 or 0.5");
+            }
+            options.base_timeout = std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
+        } else if (a == "--profile") {
+            if (!value(text)) return usage_error("missing value for --profile");
+            options.profile_file = text;
+        } else if (a == "--filter") {
+            if (!value(options.filter)) return usage_error("missing value for --filter");
+        } else if (a == "--repeat") {
+            if (!number(options.repeat, 1, 100000)) return usage_error("--repeat needs a number >= 1");
+        } else if (a == "-j" || a == "--jobs") {
+            if (!number(options.jobs, 1, 1024)) return usage_error(std::string(a) + " needs a number 1..1024");
+        } else if (a == "--list") {
+            list_only = true;
+        } else if (a == "-v" || a == "--verbose") {
+            verbose = true;
+        } else if (a == "--junit") {
+            if (!value(junit)) return usage_error("missing value for --junit");
+        } else if (a == "--json") {
+            if (!value(json_file)) return usage_error("missing value for --json");
+        } else if (a == "--html") {
+            if (!value(html)) return usage_error("missing value for --html");
+        } else {
+            return usage_error("unknown option '" + std::string(a) + "'");
+        }
+    }
+
+    const auto fixtures = cf::fixtures_dir();
+    const auto cases = cf::all_cases(fixtures);  // fixture errors surface here, before connecting
+    if (list_only) {
+        std::size_t n = 0;
+        for (const auto& c : cases) {
+            const bool version_ok = options.versions.empty() ||
+                                    std::find(options.versions.begin(), options.versions.end(), c.info.version) != options.versions.end();
+            if (!version_ok || (!options.filter.empty() && !cf::glob_match(options.filter, c.info.id))) continue;
+            std::printf("%s\n", c.info.id.c_str());
+            ++n;
+        }
+        if (n == 0) return usage_error("no case matches the selection");
+        return exit_ok;
+    }
+
+    if (url && host) return usage_error("give either -h/--host or -L/--url, not both");
+    if (!url && !host && !port) {
+        return usage_error("no broker given: pass -h HOST [-p PORT] or -L mqtt://host:port (ci/run-suite starts a local mosquitto)");
+    }
+    try {
+        if (url) {
+            options.where = cf::parse_url(*url);
+            if (port) return usage_error("give the port inside -L URL, not with -p");
+        } else {
+            options.where.kind = tls_requested ? cf::transport_kind::tls : cf::transport_kind::tcp;
+            options.where.host = host.value_or("localhost");
+            options.where.port = static_cast<std::uint16_t>(port.value_or(0));
+        }
+    } catch (const cf::target_error& e) {
+        return usage_error(e.what());
+    }
+    if (tls_requested && !options.where.uses_tls()) return usage_error("TLS options given for a non-TLS URL (use mqtts:// or wss://)");
+    options.where.tls = tls;
+    if (username) options.where.username = username;
+    if (password) options.where.password = password;
+    if (options.where.password && !options.where.username) return usage_error("a password needs a user name (-u)");
+
+    const auto inventory = cf::load_statements(fixtures);
+    cf::run_summary summary;
+    try {
+        summary = cf::run_suite(options, cases, inventory);
+    } catch (const cf::transport_error& e) {
+        std::fprintf(stderr, "mqttspec run: cannot reach the broker: %s\n", e.what());
+        return exit_usage;
+    } catch (const cf::profile_error& e) {
+        std::fprintf(stderr, "mqttspec run: %s\n", e.what());
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mqttspec run: %s\n", e.what());
+        return exit_usage;
+    }
+
+    const bool tty = isatty(fileno(stdout)) != 0 && std::getenv("NO_COLOR") == nullptr;
+    cf::write_console(stdout, summary, {tty, verbose});
+    std::fflush(stdout);
+    bool written = true;
+    if (!junit.empty() && !write_file(junit, cf::to_junit(summary))) {
+        std::fprintf(stderr, "mqttspec run: cannot write %s\n", junit.c_str());
+        written = false;
+    }
+    if (!json_file.empty() && !write_file(json_file, cf::to_json_report(summary).dump(2) + "\n")) {
+        std::fprintf(stderr, "mqttspec run: cannot write %s\n", json_file.c_str());
+        written = false;
+    }
+    if (!html.empty() && !write_file(html, cf::to_html(summary))) {
+        std::fprintf(stderr, "mqttspec run: cannot write %s\n", html.c_str());
+        written = false;
+    }
+    const int code = summary.exit_code();
+    return code == exit_ok && !written ? exit_usage : code;
+}
+
+const register_command registration{{"run", "run the conformance suite against a broker", &run}};
+
+}  // namespace
+}  // namespace mqttspec::app

@@ -1,0 +1,203 @@
+#include "mqttspec/conformance/case.hpp"
+
+#include <mqttspec/codec/json.hpp>
+#include <algorithm>
+#include <stdexcept>
+
+namespace mqttspec::conformance {
+
+std::vector<case_def>& case_registry() {
+    static std::vector<case_def> cases;
+    return cases;
+}
+
+case_info validated(case_info info, std::string source) {
+    const std::string who = "case '" + info.id + "' (" + source + ")";
+    if (info.id.rfind("v311/", 0) == 0) {
+        info.version = codec::protocol_version::v3_1_1;
+    } else if (info.id.rfind("v5/", 0) == 0) {
+        info.version = codec::protocol_version::v5;
+    } else {
+        throw std::invalid_argument(who + ": the ID must start with v311/ or v5/");
+    }
+    for (char ch : info.id) {
+        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '/' || ch == '.' ||
+                        ch == '_' || ch == '-';
+        if (!ok) throw std::invalid_argument(who + ": the ID may use only a-z 0-9 / . _ -");
+    }
+    if (std::count(info.id.begin(), info.id.end(), '/') < 2 || info.id.back() == '/' ||
+        info.id.find("//") != std::string::npos) {
+        throw std::invalid_argument(who + ": the ID must look like <version>/<area>/<name>");
+    }
+    if (info.title.empty()) throw std::invalid_argument(who + ": the title is empty");
+    if (info.statements.empty()) throw std::invalid_argument(who + ": no statement IDs");
+    for (const auto& s : info.statements) {
+        if (s.rfind("MQTT-", 0) != 0) throw std::invalid_argument(who + ": statement '" + s + "' is not an MQTT-x.y.z-n ID");
+    }
+    info.source = std::move(source);
+    return info;
+}
+
+register_case::register_case(case_info info, void (*body)(case_context&), const char* file) {
+    std::string source = file;
+    if (const auto pos = source.find("conformance/src/"); pos != std::string::npos) source = source.substr(pos);
+    case_registry().push_back({validated(std::move(info), source), body});
+}
+
+case_context::case_context(const case_info& info, const run_environment& env, std::size_t index, transcript& log,
+                           boost::asio::io_context& io)
+    : info_(info), env_(env), index_(index), log_(log), io_(io),
+      prefix_("mqttspec/" + env.nonce + "/" + std::to_string(index)) {}
+
+case_context::~case_context() = default;
+
+const capabilities& case_context::caps() const {
+    const auto it = env_.caps.find(info_.version);
+    if (it == env_.caps.end()) throw std::logic_error("no capabilities for the case's version");
+    return it->second;
+}
+
+std::string case_context::topic(std::string_view suffix) const { return prefix_ + "/" + std::string(suffix); }
+
+std::string case_context::client_id(std::string_view name) const {
+    return env_.id_prefix + env_.nonce + "-" + std::to_string(index_) + "-" + std::string(name);
+}
+
+client& case_context::open(std::string name) {
+    client_options options;
+    options.name = name;
+    options.version = info_.version;
+    options.timeout = env_.timeout;
+    auto c = std::make_unique<client>(io_, env_.where, options, &log_);
+    c->open();
+    auto& slot = clients_[name];
+    slot = std::move(c);
+    return *slot;
+}
+
+codec::connect_packet case_context::make_connect(std::string_view name, const connect_options& options) {
+    codec::connect_packet p;
+    p.protocol_name = "MQTT";
+    p.protocol_level = static_cast<std::uint8_t>(info_.version);
+    p.clean_start = options.clean_start;
+    p.keep_alive = options.keep_alive;
+    p.client_id = arena_.keep(options.client_id ? *options.client_id : client_id(name));
+    if (v5()) {
+        if (options.session_expiry) {
+            p.properties.push_back({codec::property_id::session_expiry_interval, *options.session_expiry, {}, {}});
+        }
+        p.properties.insert(p.properties.end(), options.properties.begin(), options.properties.end());
+    }
+    p.will = options.will;
+    std::optional<std::string> user = options.username, pass = options.password;
+    if (options.credentials && !user) {
+        user = env_.where.username ? env_.where.username : env_.prof.username;
+        if (!pass) pass = env_.where.username ? env_.where.password : env_.prof.password;
+    }
+    if (user) p.username = arena_.keep(*user);
+    if (pass) p.password = arena_.keep(*pass);
+    return p;
+}
+
+client& case_context::connect(std::string name, const connect_options& options) {
+    const auto packet = make_connect(name, options);
+    const bool keeps_session = v5() ? options.session_expiry.value_or(0) > 0 : !options.clean_start;
+    if (keeps_session) session_kept(std::string(packet.client_id));
+    client& c = open(name);
+    auto connack = c.handshake(packet);
+    connacks_.insert_or_assign(name, connack);
+    if (options.expect_reason) {
+        const auto code = connack.as<codec::connack_packet>().reason_code;
+        if (code != *options.expect_reason) {
+            fail("the broker did not accept the connection as expected",
+                 "CONNACK reason code " + std::to_string(*options.expect_reason), connack.as_json.dump(),
+                 v5() ? "MQTT-3.2.2-2" : "MQTT-3.2.2-1");
+        }
+    }
+    return c;
+}
+
+const received_packet& case_context::connack(std::string_view name) const {
+    const auto it = connacks_.find(name);
+    if (it == connacks_.end()) throw std::logic_error("no CONNACK recorded for client '" + std::string(name) + "'");
+    return it->second;
+}
+
+void case_context::fail(std::string message, std::string expected, std::string actual, std::string statement) {
+    throw case_failure(std::move(message), std::move(expected), std::move(actual), std::move(statement));
+}
+
+void case_context::skip(std::string reason) { throw case_skipped(std::move(reason)); }
+
+void case_context::check(bool condition, std::string message, std::string expected, std::string actual,
+                         std::string statement) {
+    if (!condition) fail(std::move(message), std::move(expected), std::move(actual), std::move(statement));
+}
+
+void case_context::require(requirement r) {
+    if (auto why = unmet(r, caps(), env_.prof); !why.empty()) skip(std::move(why));
+}
+
+void case_context::note(std::string text) { log_.event("case", std::move(text)); }
+
+void case_context::retained_on(std::string topic_name) { retained_topics_.push_back(std::move(topic_name)); }
+
+void case_context::session_kept(std::string id) {
+    if (std::find(kept_sessions_.begin(), kept_sessions_.end(), id) == kept_sessions_.end()) {
+        kept_sessions_.push_back(std::move(id));
+    }
+}
+
+std::vector<client*> case_context::clients() {
+    std::vector<client*> out;
+    for (auto& [name, c] : clients_) out.push_back(c.get());
+    return out;
+}
+
+void case_context::cleanup() {
+    if (cleaned_) return;
+    cleaned_ = true;
+    for (auto& [name, c] : clients_) {
+        try {
+            if (c->is_open()) c->disconnect();
+        } catch (const std::exception&) {
+            c->close();  // the broker may already be gone; what matters is that we let go
+        }
+    }
+    if (retained_topics_.empty() && kept_sessions_.empty()) return;
+    // A separate connection per step, so one refused step does not stop the others.
+    auto with_client = [&](const std::string& what, const std::string& id, auto&& action) {
+        try {
+            client_options options;
+            options.name = "cleanup";
+            options.version = info_.version;
+            options.timeout = env_.timeout;
+            client c(io_, env_.where, options, &log_);
+            c.open();
+            connect_options co;
+            co.client_id = id;
+            auto packet = make_connect("cleanup", co);
+            const auto connack = c.handshake(packet);
+            if (connack.as<codec::connack_packet>().reason_code != 0) {
+                log_.event("cleanup", what + " failed: " + connack.as_json.dump());
+                return;
+            }
+            action(c);
+            c.barrier();
+            c.disconnect();
+        } catch (const std::exception& e) {
+            log_.event("cleanup", what + " failed: " + e.what());
+        }
+    };
+    if (!retained_topics_.empty()) {
+        with_client("clearing retained messages", client_id("cleanup"), [&](client& c) {
+            for (const auto& t : retained_topics_) c.publish(t, "", 0, true);
+        });
+    }
+    // Clean Session/Start 1 with no Session Expiry ends the stored session (3.1.2.4 / 3.1.2.11.2).
+    for (const auto& id : kept_sessions_) {
+        with_client("ending session " + id, id, [](client&) {});
+    }
+}
+
+}  // namespace mqttspec::conformance

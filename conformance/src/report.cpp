@@ -1,0 +1,294 @@
+#include "mqttspec/conformance/report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+namespace mqttspec::conformance {
+
+namespace {
+
+std::string version_label(codec::protocol_version v) { return "MQTT " + std::string(codec::to_string(v)); }
+
+// "3.12 PINGREQ" sorts after "3.2 CONNACK": compare the numeric components first.
+bool section_less(const std::string& a, const std::string& b) {
+    auto numbers = [](const std::string& s) {
+        std::vector<int> out;
+        std::size_t i = 0;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+            int n = 0;
+            while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) n = n * 10 + (s[i++] - '0');
+            out.push_back(n);
+            if (i < s.size() && s[i] == '.') ++i;
+            else break;
+        }
+        return out;
+    };
+    const auto na = numbers(a), nb = numbers(b);
+    if (na != nb) {
+        if (na.empty() || nb.empty()) return !na.empty();  // numbered sections before named areas
+        return na < nb;
+    }
+    return a < b;
+}
+
+// Results grouped by version then section, in report order.
+using grouped = std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::vector<const case_result*>>>>>;
+
+grouped group(const run_summary& s) {
+    grouped out;
+    std::map<codec::protocol_version, std::map<std::string, std::vector<const case_result*>>> by;
+    for (const auto& r : s.results) by[r.info.version][r.section].push_back(&r);
+    for (auto& [v, sections] : by) {
+        std::vector<std::pair<std::string, std::vector<const case_result*>>> list(sections.begin(), sections.end());
+        std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return section_less(a.first, b.first); });
+        out.emplace_back(version_label(v), std::move(list));
+    }
+    return out;
+}
+
+std::string_view tag(verdict v) {
+    switch (v) {
+        case verdict::passed: return "[PASS]";
+        case verdict::failed: return "[FAIL]";
+        case verdict::skipped: return "[SKIP]";
+        case verdict::error: return "[ERROR]";
+        case verdict::non_strict: return "[NON-STRICT]";
+        case verdict::waived: return "[WAIVED]";
+    }
+    return "[?]";
+}
+
+const char* color_of(verdict v) {
+    switch (v) {
+        case verdict::passed: return "\033[32m";
+        case verdict::failed: return "\033[31m";
+        case verdict::skipped: return "\033[36m";
+        case verdict::error: return "\033[35m";
+        case verdict::non_strict: return "\033[33m";
+        case verdict::waived: return "\033[34m";
+    }
+    return "";
+}
+
+std::string statements_of(const case_result& r) {
+    if (!r.statement.empty()) return r.statement;
+    std::string out;
+    for (const auto& s : r.info.statements) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+bool shows_evidence(verdict v) { return v == verdict::failed || v == verdict::non_strict || v == verdict::error || v == verdict::waived; }
+
+}  // namespace
+
+std::string summary_line(const run_summary& s) {
+    return std::to_string(s.count(verdict::passed)) + " passed, " + std::to_string(s.count(verdict::failed)) + " failed, " +
+           std::to_string(s.count(verdict::skipped)) + " skipped, " + std::to_string(s.count(verdict::non_strict)) +
+           " non-strict, " + std::to_string(s.count(verdict::waived)) + " waived, " +
+           std::to_string(s.count(verdict::error)) + " errors";
+}
+
+void write_console(std::FILE* out, const run_summary& s, const console_options& o) {
+    const char* reset = o.color ? "\033[0m" : "";
+    const char* bold = o.color ? "\033[1m" : "";
+    for (const auto& [version, sections] : group(s)) {
+        std::fprintf(out, "%s%s%s\n", bold, version.c_str(), reset);
+        for (const auto& [section, results] : sections) {
+            std::fprintf(out, "  %s\n", section.c_str());
+            for (const case_result* r : results) {
+                std::fprintf(out, "    %s%s%s %s  %s\n", o.color ? color_of(r->result) : "", std::string(tag(r->result)).c_str(),
+                             reset, r->info.id.c_str(), r->info.title.c_str());
+                if (r->result == verdict::skipped) {
+                    std::fprintf(out, "        reason: %s\n", r->message.c_str());
+                } else if (shows_evidence(r->result)) {
+                    std::fprintf(out, "        %s (%s): %s\n", statements_of(*r).c_str(), std::string(to_string(r->info.lvl)).c_str(),
+                                 r->message.c_str());
+                    if (!r->expected.empty()) std::fprintf(out, "        expected: %s\n", r->expected.c_str());
+                    if (!r->actual.empty()) std::fprintf(out, "        actual:   %s\n", r->actual.c_str());
+                    if (r->applied_waiver) std::fprintf(out, "        waiver evidence: %s\n", r->applied_waiver->evidence.c_str());
+                }
+                if (o.verbose && !r->transcript_text.empty()) std::fprintf(out, "%s", r->transcript_text.c_str());
+            }
+        }
+        std::fprintf(out, "\n");
+    }
+    std::fprintf(out, "target %s, profile %s, nonce %s, rtt %.3f ms, timeout %lld ms, %.1f s\n", s.target_url.c_str(),
+                 s.profile_name.c_str(), s.nonce.c_str(), static_cast<double>(s.rtt.count()) / 1000.0,
+                 static_cast<long long>(s.timeout.count()), s.wall_ms / 1000.0);
+    std::fprintf(out, "%s\n", summary_line(s).c_str());
+}
+
+json to_json_report(const run_summary& s) {
+    json j;
+    j["tool"] = "mqttspec";
+    j["tool_version"] = s.tool_version;
+    j["target"] = s.target_url;
+    j["profile"] = s.profile_name;
+    json versions = json::array();
+    for (auto v : s.versions) versions.push_back(std::string(codec::to_string(v)));
+    j["versions"] = versions;
+    j["nonce"] = s.nonce;
+    j["rtt_us"] = s.rtt.count();
+    j["timeout_ms"] = s.timeout.count();
+    j["wall_ms"] = s.wall_ms;
+    j["summary"] = {{"total", s.results.size()},
+                    {"passed", s.count(verdict::passed)},
+                    {"failed", s.count(verdict::failed)},
+                    {"skipped", s.count(verdict::skipped)},
+                    {"non-strict", s.count(verdict::non_strict)},
+                    {"waived", s.count(verdict::waived)},
+                    {"error", s.count(verdict::error)}};
+    json cases = json::array();
+    for (const auto& r : s.results) {
+        json c;
+        c["id"] = r.info.id;
+        c["title"] = r.info.title;
+        c["versions"] = json::array({std::string(codec::to_string(r.info.version))});
+        c["section"] = r.section;
+        c["statements"] = r.info.statements;
+        c["level"] = std::string(to_string(r.info.lvl));
+        c["result"] = std::string(to_string(r.result));
+        c["message"] = r.message;
+        if (!r.statement.empty()) c["statement"] = r.statement;
+        if (!r.expected.empty()) c["expected"] = r.expected;
+        if (!r.actual.empty()) c["actual"] = r.actual;
+        c["duration_ms"] = r.duration_ms;
+        c["source"] = r.info.source;
+        if (r.repeats > 1) c["repeats"] = {{"total", r.repeats}, {"failed", r.failed_repeats}};
+        if (r.applied_waiver) {
+            c["waiver"] = {{"reason", r.applied_waiver->reason}, {"evidence", r.applied_waiver->evidence}};
+            c["underlying_result"] = std::string(to_string(r.underlying));
+        }
+        if (shows_evidence(r.result)) c["transcript"] = r.transcript;
+        cases.push_back(std::move(c));
+    }
+    j["cases"] = std::move(cases);
+    return j;
+}
+
+std::string xml_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char ch : s) {
+        switch (ch) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default:
+                // XML 1.0 forbids most control characters even as references.
+                if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') {
+                    out += "?";
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    return out;
+}
+
+std::string to_junit(const run_summary& s) {
+    std::ostringstream x;
+    char num[32];
+    auto seconds = [&](double ms) {
+        std::snprintf(num, sizeof num, "%.3f", ms / 1000.0);
+        return std::string(num);
+    };
+    x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    x << "<testsuites name=\"mqttspec\" tests=\"" << s.results.size() << "\" failures=\"" << s.count(verdict::failed)
+      << "\" errors=\"" << s.count(verdict::error) << "\" skipped=\""
+      << s.count(verdict::skipped) + s.count(verdict::waived) << "\" time=\"" << seconds(s.wall_ms) << "\">\n";
+    for (const auto& [version, sections] : group(s)) {
+        for (const auto& [section, results] : sections) {
+            std::size_t failures = 0, errors = 0, skipped = 0;
+            double time = 0;
+            for (const auto* r : results) {
+                failures += r->result == verdict::failed;
+                errors += r->result == verdict::error;
+                skipped += r->result == verdict::skipped || r->result == verdict::waived;
+                time += r->duration_ms;
+            }
+            x << "  <testsuite name=\"" << xml_escape(version + " / " + section) << "\" tests=\"" << results.size()
+              << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\""
+              << seconds(time) << "\">\n";
+            for (const auto* r : results) {
+                std::string classname = r->info.id.substr(0, r->info.id.rfind('/'));
+                std::replace(classname.begin(), classname.end(), '/', '.');
+                x << "    <testcase classname=\"" << xml_escape(classname) << "\" name=\"" << xml_escape(r->info.id)
+                  << "\" time=\"" << seconds(r->duration_ms) << "\">\n";
+                const std::string detail = "statement: " + statements_of(*r) + " (" + std::string(to_string(r->info.lvl)) +
+                                           ")\nexpected: " + r->expected + "\nactual: " + r->actual + "\n\n" + r->transcript_text;
+                switch (r->result) {
+                    case verdict::failed:
+                        x << "      <failure message=\"" << xml_escape(r->message) << "\" type=\"" << xml_escape(statements_of(*r))
+                          << "\">" << xml_escape(detail) << "</failure>\n";
+                        break;
+                    case verdict::error:
+                        x << "      <error message=\"" << xml_escape(r->message) << "\">" << xml_escape(detail) << "</error>\n";
+                        break;
+                    case verdict::skipped:
+                    case verdict::waived:
+                        x << "      <skipped message=\"" << xml_escape(std::string(to_string(r->result)) + ": " + r->message) << "\"/>\n";
+                        break;
+                    case verdict::non_strict:
+                        x << "      <system-out>" << xml_escape("non-strict: " + r->message + "\n" + detail) << "</system-out>\n";
+                        break;
+                    case verdict::passed: break;
+                }
+                x << "    </testcase>\n";
+            }
+            x << "  </testsuite>\n";
+        }
+    }
+    x << "</testsuites>\n";
+    return x.str();
+}
+
+std::string to_html(const run_summary& s) {
+    std::ostringstream h;
+    auto e = [](std::string_view v) { return xml_escape(v); };
+    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>mqttspec report: " << e(s.target_url)
+      << "</title>\n<style>\n"
+         "body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
+         "td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f3f3f3}"
+         ".passed{color:#176b1d}.failed{color:#b00020;font-weight:bold}.skipped{color:#555}.error{color:#7b1fa2;font-weight:bold}"
+         ".non-strict{color:#a66300}.waived{color:#1a4fa0}pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:.85em}"
+         "code{font-size:.9em}\n</style></head><body>\n";
+    h << "<h1>mqttspec " << e(s.tool_version) << " report</h1>\n<p>Target <code>" << e(s.target_url) << "</code>, profile <code>"
+      << e(s.profile_name) << "</code>, versions ";
+    for (std::size_t i = 0; i < s.versions.size(); ++i) h << (i ? ", " : "") << e(codec::to_string(s.versions[i]));
+    h << ", run nonce <code>" << e(s.nonce) << "</code>.</p>\n";
+    h << "<table><tr><th>passed</th><th>failed</th><th>skipped</th><th>non-strict</th><th>waived</th><th>errors</th></tr><tr>"
+      << "<td>" << s.count(verdict::passed) << "</td><td>" << s.count(verdict::failed) << "</td><td>" << s.count(verdict::skipped)
+      << "</td><td>" << s.count(verdict::non_strict) << "</td><td>" << s.count(verdict::waived) << "</td><td>"
+      << s.count(verdict::error) << "</td></tr></table>\n";
+    for (const auto& [version, sections] : group(s)) {
+        h << "<h2>" << e(version) << "</h2>\n";
+        for (const auto& [section, results] : sections) {
+            h << "<h3>" << e(section) << "</h3>\n<table><tr><th>case</th><th>title</th><th>statements</th><th>level</th>"
+                 "<th>result</th><th>details</th></tr>\n";
+            for (const auto* r : results) {
+                const std::string verdict_name(to_string(r->result));
+                h << "<tr><td><code>" << e(r->info.id) << "</code></td><td>" << e(r->info.title) << "</td><td>";
+                for (std::size_t i = 0; i < r->info.statements.size(); ++i) h << (i ? ", " : "") << e(r->info.statements[i]);
+                h << "</td><td>" << e(to_string(r->info.lvl)) << "</td><td class=\"" << e(verdict_name) << "\">" << e(verdict_name)
+                  << "</td><td>" << e(r->message);
+                if (shows_evidence(r->result)) {
+                    if (!r->expected.empty()) h << "<br>expected: <code>" << e(r->expected) << "</code>";
+                    if (!r->actual.empty()) h << "<br>actual: <code>" << e(r->actual) << "</code>";
+                    if (r->applied_waiver) h << "<br>waiver evidence: " << e(r->applied_waiver->evidence);
+                    h << "<details><summary>transcript</summary><pre>" << e(r->transcript_text) << "</pre></details>";
+                }
+                h << "</td></tr>\n";
+            }
+            h << "</table>\n";
+        }
+    }
+    h << "<p>" << e(summary_line(s)) << "</p>\n</body></html>\n";
+    return h.str();
+}
+
+}  // namespace mqttspec::conformance

@@ -1,0 +1,304 @@
+#include "mqttspec/conformance/transport.hpp"
+
+#include <openssl/ssl.h>
+
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange without including it
+
+#include <array>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <optional>
+
+namespace mqttspec::conformance {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+std::string_view to_string(transport_errc e) noexcept {
+    switch (e) {
+        case transport_errc::resolve: return "resolve";
+        case transport_errc::connect: return "connect";
+        case transport_errc::tls_handshake: return "tls_handshake";
+        case transport_errc::ws_handshake: return "ws_handshake";
+        case transport_errc::timeout: return "timeout";
+        case transport_errc::io: return "io";
+    }
+    return "io";
+}
+
+namespace {
+
+// Runs the io_context until `done` is set or the deadline passes. The io_context belongs to the
+// calling thread, so handlers of other connections on it run here too; that is intended.
+bool run_until(asio::io_context& io, const bool& done, deadline until) {
+    while (!done) {
+        if (io.stopped()) io.restart();
+        if (io.run_one_until(until) == 0 && clock::now() >= until) return done;
+    }
+    return true;
+}
+
+// After cancelling, handlers complete promptly with operation_aborted; wait for them boundedly so
+// no handler outlives what it refers to.
+void drain(asio::io_context& io, const bool& done) {
+    run_until(io, done, clock::now() + std::chrono::seconds(5));
+}
+
+bool is_closure(const error_code& ec) {
+    return ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::connection_aborted || ec == asio::error::broken_pipe ||
+           ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
+           ec == ssl::error::stream_truncated || ec == websocket::error::closed ||
+           ec == beast::error::timeout;
+}
+
+std::string describe_closure(const error_code& ec) {
+    if (ec == asio::error::eof) return "end of stream";
+    if (ec == asio::error::connection_reset) return "connection reset";
+    if (ec == ssl::error::stream_truncated) return "end of stream (no TLS close_notify)";
+    if (ec == websocket::error::closed) return "websocket closed";
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return "closed locally";
+    return ec.message();
+}
+
+struct read_state {
+    bool pending = false;
+    bool done = false;
+    error_code ec;
+    std::size_t n = 0;
+    std::array<std::uint8_t, 16384> buffer{};
+};
+
+void configure_tls(ssl::context& ctx, const target& t) {
+    const tls_options& o = t.tls;
+    try {
+        if (o.insecure) {
+            ctx.set_verify_mode(ssl::verify_none);
+        } else {
+            ctx.set_verify_mode(ssl::verify_peer);
+            if (!o.cafile.empty()) ctx.load_verify_file(o.cafile);
+            if (!o.capath.empty()) ctx.add_verify_path(o.capath);
+            if (o.cafile.empty() && o.capath.empty()) ctx.set_default_verify_paths();
+        }
+        if (!o.certfile.empty()) ctx.use_certificate_chain_file(o.certfile);
+        if (!o.keyfile.empty()) ctx.use_private_key_file(o.keyfile, ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+        throw transport_error(transport_errc::tls_handshake,
+                              std::string("cannot load TLS files (--cafile/--capath/--cert/--key): ") + e.what());
+    }
+    if (!o.version.empty()) {
+        int v = 0;
+        if (o.version == "tlsv1.2") v = TLS1_2_VERSION;
+        else if (o.version == "tlsv1.3") v = TLS1_3_VERSION;
+        else throw transport_error(transport_errc::tls_handshake, "unsupported --tls-version '" + o.version + "' (tlsv1.2 or tlsv1.3)");
+        SSL_CTX_set_min_proto_version(ctx.native_handle(), v);
+        SSL_CTX_set_max_proto_version(ctx.native_handle(), v);
+    }
+}
+
+bool is_ip_address(const std::string& host) {
+    error_code ec;
+    asio::ip::make_address(host, ec);
+    return !ec;
+}
+
+// One class for the four stacks; `Stream` is the outermost layer.
+template <class Stream>
+class stream_transport final : public transport {
+    static constexpr bool has_tls =
+        std::is_same_v<Stream, ssl::stream<tcp::socket>> ||
+        std::is_same_v<Stream, websocket::stream<ssl::stream<tcp::socket>>>;
+    static constexpr bool has_ws = !std::is_same_v<Stream, tcp::socket> &&
+                                   !std::is_same_v<Stream, ssl::stream<tcp::socket>>;
+
+public:
+    stream_transport(asio::io_context& io, const target& t)
+        : io_(io), target_(t), tls_(ssl::context::tls_client) {
+        if constexpr (has_tls) configure_tls(tls_, target_);
+        if constexpr (std::is_same_v<Stream, tcp::socket>) {
+            stream_.emplace(io_);
+        } else if constexpr (std::is_same_v<Stream, ssl::stream<tcp::socket>>) {
+            stream_.emplace(io_, tls_);
+        } else if constexpr (std::is_same_v<Stream, websocket::stream<tcp::socket>>) {
+            stream_.emplace(io_);
+        } else {
+            stream_.emplace(io_, tls_);
+        }
+    }
+
+    ~stream_transport() override {
+        close();
+        if (read_ && read_->pending) drain(io_, read_->done);
+    }
+
+    void connect(deadline until) override {
+        tcp::resolver resolver(io_);
+        bool done = false;
+        error_code ec;
+        tcp::resolver::results_type endpoints;
+        resolver.async_resolve(target_.host, std::to_string(target_.effective_port()),
+                               [&](const error_code& e, tcp::resolver::results_type r) {
+                                   ec = e;
+                                   endpoints = std::move(r);
+                                   done = true;
+                               });
+        if (!run_until(io_, done, until)) {
+            resolver.cancel();
+            drain(io_, done);
+            throw transport_error(transport_errc::timeout, "resolving " + target_.host + " timed out");
+        }
+        if (ec) throw transport_error(transport_errc::resolve, "cannot resolve " + target_.host + ": " + ec.message());
+
+        done = false;
+        asio::async_connect(lowest(), endpoints, [&](const error_code& e, const tcp::endpoint&) {
+            ec = e;
+            done = true;
+        });
+        wait(done, until, "TCP connect to " + target_.url());
+        if (ec) throw transport_error(transport_errc::connect, "cannot connect to " + target_.url() + ": " + ec.message());
+        lowest().set_option(tcp::no_delay(true), ec);
+
+        if constexpr (has_tls) {
+            auto& tls_stream = tls_layer();
+            if (!is_ip_address(target_.host)) {
+                SSL_set_tlsext_host_name(tls_stream.native_handle(), target_.host.c_str());
+            }
+            if (!target_.tls.insecure) tls_stream.set_verify_callback(ssl::host_name_verification(target_.host));
+            done = false;
+            tls_stream.async_handshake(ssl::stream_base::client, [&](const error_code& e) {
+                ec = e;
+                done = true;
+            });
+            wait(done, until, "TLS handshake with " + target_.url());
+            if (ec) {
+                throw transport_error(transport_errc::tls_handshake,
+                                      "TLS handshake with " + target_.url() + " failed: " + ec.message());
+            }
+        }
+        if constexpr (has_ws) {
+            auto& ws = *stream_;
+            ws.binary(true);
+            ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+                req.set(beast::http::field::sec_websocket_protocol, "mqtt");
+            }));
+            websocket::response_type response;
+            done = false;
+            const std::string host_header = target_.host + ":" + std::to_string(target_.effective_port());
+            ws.async_handshake(response, host_header, target_.path, [&](const error_code& e) {
+                ec = e;
+                done = true;
+            });
+            wait(done, until, "WebSocket handshake with " + target_.url());
+            if (ec) {
+                throw transport_error(transport_errc::ws_handshake,
+                                      "WebSocket handshake with " + target_.url() + " failed: " + ec.message());
+            }
+        }
+        open_ = true;
+    }
+
+    void write(std::span<const std::uint8_t> bytes, deadline until) override {
+        if (!open_) throw transport_error(transport_errc::io, "write on a closed connection");
+        bool done = false;
+        error_code ec;
+        auto handler = [&](const error_code& e, std::size_t) {
+            ec = e;
+            done = true;
+        };
+        if constexpr (has_ws) {
+            stream_->async_write(asio::buffer(bytes.data(), bytes.size()), handler);
+        } else {
+            asio::async_write(*stream_, asio::buffer(bytes.data(), bytes.size()), handler);
+        }
+        wait(done, until, "write");
+        if (ec) {
+            close();
+            throw transport_error(transport_errc::io, "write failed: " + ec.message());
+        }
+    }
+
+    read_outcome read(std::vector<std::uint8_t>& out, deadline until) override {
+        if (!read_) read_ = std::make_shared<read_state>();
+        if (!read_->pending) {
+            if (!open_) return {read_status::closed, close_detail_.empty() ? "closed locally" : close_detail_};
+            read_->pending = true;
+            read_->done = false;
+            auto state = read_;
+            stream_->async_read_some(asio::buffer(state->buffer), [state](const error_code& e, std::size_t n) {
+                state->ec = e;
+                state->n = n;
+                state->done = true;
+            });
+        }
+        if (!run_until(io_, read_->done, until)) return {read_status::timeout, {}};
+        read_->pending = false;
+        if (read_->n > 0) {
+            out.insert(out.end(), read_->buffer.begin(), read_->buffer.begin() + static_cast<std::ptrdiff_t>(read_->n));
+            return {read_status::data, {}};
+        }
+        if (!read_->ec) return {read_status::timeout, {}};  // empty WebSocket frame: nothing yet
+        if (close_detail_.empty()) {
+            close_detail_ = is_closure(read_->ec) ? describe_closure(read_->ec) : read_->ec.message();
+        }
+        close();
+        return {read_status::closed, close_detail_};
+    }
+
+    void close() noexcept override {
+        open_ = false;
+        error_code ignored;
+        lowest().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest().close(ignored);
+    }
+
+    bool is_open() const noexcept override { return open_; }
+
+private:
+    tcp::socket& lowest() { return beast::get_lowest_layer(*stream_); }
+
+    ssl::stream<tcp::socket>& tls_layer() {
+        if constexpr (std::is_same_v<Stream, ssl::stream<tcp::socket>>) {
+            return *stream_;
+        } else {
+            return stream_->next_layer();
+        }
+    }
+
+    // Waits for `done`; on timeout closes the socket (which aborts the operation) and throws.
+    void wait(const bool& done, deadline until, const std::string& what) {
+        if (run_until(io_, done, until)) return;
+        close();
+        drain(io_, done);
+        throw transport_error(transport_errc::timeout, what + " did not complete before the deadline");
+    }
+
+    asio::io_context& io_;
+    target target_;
+    ssl::context tls_;
+    std::optional<Stream> stream_;
+    std::shared_ptr<read_state> read_;
+    bool open_ = false;
+    std::string close_detail_;
+};
+
+}  // namespace
+
+std::unique_ptr<transport> make_transport(asio::io_context& io, const target& t) {
+    switch (t.kind) {
+        case transport_kind::tcp: return std::make_unique<stream_transport<tcp::socket>>(io, t);
+        case transport_kind::tls: return std::make_unique<stream_transport<ssl::stream<tcp::socket>>>(io, t);
+        case transport_kind::ws: return std::make_unique<stream_transport<websocket::stream<tcp::socket>>>(io, t);
+        case transport_kind::wss:
+            return std::make_unique<stream_transport<websocket::stream<ssl::stream<tcp::socket>>>>(io, t);
+    }
+    throw transport_error(transport_errc::io, "unknown transport kind");
+}
+
+}  // namespace mqttspec::conformance
