@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <variant>
 
 #include "check.hpp"
@@ -204,12 +205,13 @@ std::string tail_violation(const Ack& a, packet_type t, protocol_version v) {
         return {};
     }
     if (!ref::reason_code_defined(t, v, a.reason_code)) return "undefined reason code";
-    // The form records the wire layout: omitting the reason code means Success and no properties.
-    if (a.form == codec::tail_form::shortest && (a.reason_code != 0 || !a.properties.empty()))
-        return "shortest form with a reason code or properties";
-    if (a.form == codec::tail_form::shortest && (a.reason_code != 0 || !a.properties.empty()))
-        return "shortest form with a reason code or properties";
-    if (a.form == codec::tail_form::reason_code && !a.properties.empty()) return "reason-code form with properties";
+    // The form is recorded only when the wire used more than the content needs (packets.hpp):
+    // a longer form than necessary can only mean Success without properties (reason code form) or
+    // no properties (reason code and property length form).
+    if (a.form == codec::tail_form::reason_code && (a.reason_code != 0 || !a.properties.empty()))
+        return "reason-code form recorded where it is the canonical one";
+    if (a.form == codec::tail_form::reason_code_and_properties && !a.properties.empty())
+        return "long form recorded with properties (canonical then)";
     return {};
 }
 
@@ -324,8 +326,9 @@ std::string packet_violation(const codec::packet& pkt, protocol_version v, const
                 // 3.15.2.1: reason code and property length are omitted together or not at all;
                 // 3.15.2.2.2: a property block must name the Authentication Method.
                 if (p.form == codec::tail_form::reason_code) return "AUTH reason code without property length";
-                if (p.form == codec::tail_form::reason_code_and_properties &&
-                    !has(p.properties, codec::property_id::authentication_method))
+                const bool has_property_block = p.reason_code != 0 || !p.properties.empty() ||
+                                                p.form != codec::tail_form::shortest;
+                if (has_property_block && !has(p.properties, codec::property_id::authentication_method))
                     return "AUTH properties without authentication method";
                 return property_violation(p.properties, ref::bit(type), type, v, o);
             } else {
@@ -444,6 +447,15 @@ void check_decode(bytes_view input, protocol_version v, const codec::decode_opti
 }
 
 codec::decode_result decode_checked(bytes_view input, protocol_version v, const codec::decode_options& o) {
+    // fuzz/tools/findings-to-vectors sets this to learn which packet bytes a finding decoded (for
+    // structure-aware targets the file is not the packet). The last line is the failing decode.
+    static const char* const dump_path = std::getenv("MQTTSPEC_FUZZ_DUMP");
+    if (dump_path != nullptr) {
+        if (FILE* f = std::fopen(dump_path, "a")) {
+            std::fprintf(f, "%s %s\n", std::string(codec::to_string(v)).c_str(), hex_prefix(input, input.size()).c_str());
+            std::fclose(f);
+        }
+    }
     auto r = codec::decode(input, v, o);
     check_decode(input, v, o, r);
     return r;

@@ -88,6 +88,8 @@ wrapper wrap(unsigned kind, std::string_view block, const codec::property_list& 
     const auto with_prefix = codec::raw_builder().bytes(block).with_varint_length_prefix();
     const std::vector<std::uint8_t> empty_block{0};
     wrapper w;
+    // Reason code 0 plus a property length: canonical only when there are properties (packets.hpp).
+    const auto form = props.empty() ? codec::tail_form::reason_code_and_properties : codec::tail_form::shortest;
     auto frame = [&](std::uint8_t first) { w.bytes = b.packet(first); };
     switch (kind % 12) {
         case 0: {
@@ -130,13 +132,13 @@ wrapper wrap(unsigned kind, std::string_view block, const codec::property_list& 
         }
         case 4: {
             b.u16(1).byte(0).bytes(with_prefix);
-            w.expected = codec::puback_packet{1, 0, props, codec::tail_form::reason_code_and_properties};
+            w.expected = codec::puback_packet{1, 0, props, form};
             frame(0x40);
             break;
         }
         case 5: {
             b.u16(1).byte(0).bytes(with_prefix);
-            w.expected = codec::pubrel_packet{1, 0, props, codec::tail_form::reason_code_and_properties};
+            w.expected = codec::pubrel_packet{1, 0, props, form};
             frame(0x62);
             break;
         }
@@ -170,13 +172,13 @@ wrapper wrap(unsigned kind, std::string_view block, const codec::property_list& 
         }
         case 10: {
             b.byte(0).bytes(with_prefix);
-            w.expected = codec::disconnect_packet{0, props, codec::tail_form::reason_code_and_properties};
+            w.expected = codec::disconnect_packet{0, props, form};
             frame(0xE0);
             break;
         }
         default: {
             b.byte(0).bytes(with_prefix);
-            w.expected = codec::auth_packet{0, props, codec::tail_form::reason_code_and_properties};
+            w.expected = codec::auth_packet{0, props, form};
             frame(0xF0);
             break;
         }

@@ -41,7 +41,13 @@ class corpus_writer {
 public:
     explicit corpus_writer(fs::path root) : root_(std::move(root)) {}
 
+    // Seeds stay small and few: big inputs slow every fuzzing run, and a few hundred seeds per target
+    // already cover the vectors' variety (the codec's own tests run every vector anyway).
+    static constexpr std::size_t max_seed_bytes = 4096;
+    static constexpr std::size_t max_seeds_per_target = 300;
+
     void add(const std::string& target, const bytes& content) {
+        if (content.size() > max_seed_bytes || offered_[target]++ % stride(target) != 0) return;
         std::uint64_t h = 1469598103934665603ull;  // FNV-1a: stable names, no crypto needed
         for (auto b : content) h = (h ^ b) * 1099511628211ull;
         char name[32];
@@ -58,7 +64,18 @@ public:
         for (const auto& [target, n] : written_) std::printf("  fuzz_%-26s +%zu\n", target.c_str(), n);
     }
 
+    // Every stride-th candidate is kept; set from the expected candidate count so the cap is spread
+    // over all sources instead of filling up with the first.
+    void expect(const std::string& target, std::size_t candidates) {
+        strides_[target] = std::max<std::size_t>(1, (candidates + max_seeds_per_target - 1) / max_seeds_per_target);
+    }
+
 private:
+    std::size_t stride(const std::string& target) const {
+        const auto it = strides_.find(target);
+        return it == strides_.end() ? 1 : it->second;
+    }
+    std::map<std::string, std::size_t> offered_, strides_;
     fs::path root_;
     std::map<std::string, std::size_t> written_;
 };
@@ -256,6 +273,15 @@ int main(int argc, char** argv) {
     std::printf("make_corpus: %zu vectors, %zu hex lines, %zu encoder packets\n", from_vectors, from_hex, built.size());
 
     corpus_writer w(out);
+    std::map<std::string, std::size_t> candidates;
+    for (const auto& s : packets) {
+        if (s.data.empty()) continue;
+        if (const char* family = family_of(s.data[0])) ++candidates[family];
+    }
+    for (const auto& [family, n] : candidates) w.expect(family, n);
+    for (const char* t : {"decode", "roundtrip"}) w.expect(t, packets.size());
+    w.expect("json", 2 * packets.size());
+    for (const char* t : {"stream_v31", "stream_v311", "stream_v5"}) w.expect(t, packets.size() * 6 / 5 / 2);
     std::mt19937 rng(7);
     for (const auto& s : packets) {
         const auto raw = with_tail(s.data, 1, s);
