@@ -399,8 +399,25 @@ void run_matrix_row(case_context& t, const matrix_row& row) {
 
 }  // namespace
 
+namespace {
+std::map<std::string, matrix_format_loader>& matrix_formats() {
+    static std::map<std::string, matrix_format_loader> formats;
+    return formats;
+}
+}  // namespace
+
+register_matrix_format::register_matrix_format(std::string kind, matrix_format_loader loader) {
+    matrix_formats()[std::move(kind)] = loader;
+}
+
 std::vector<case_def> load_matrix_file(const std::filesystem::path& file) {
     const json doc = read_json_file(file);
+    if (doc.is_object() && doc.contains("kind")) {
+        const json& kind = doc["kind"];
+        const auto it = kind.is_string() ? matrix_formats().find(kind.get<std::string>()) : matrix_formats().end();
+        if (it == matrix_formats().end()) throw fixture_error(file, "/kind", "unknown matrix kind " + kind.dump());
+        return it->second(doc, file);
+    }
     object_reader top(doc, file, "");
     const std::string base_id = top.string("id");
     const std::string title = top.string("title");

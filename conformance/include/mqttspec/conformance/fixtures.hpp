@@ -25,7 +25,14 @@ struct fixture_error : std::runtime_error {
 json read_json_file(const std::filesystem::path& file);
 
 std::vector<case_def> load_flow_file(const std::filesystem::path& file);
+// A matrix file without "kind" is a wildcard table; one with "kind" is read by the loader
+// registered for that kind (e.g. "malformed-packets", src/cases/matrix_malformed.cpp), so a new
+// matrix format needs no edit here. Unknown kinds are fixture errors.
 std::vector<case_def> load_matrix_file(const std::filesystem::path& file);
+using matrix_format_loader = std::vector<case_def> (*)(const json& doc, const std::filesystem::path& file);
+struct register_matrix_format {
+    register_matrix_format(std::string kind, matrix_format_loader loader);
+};
 // Every flow and matrix under `fixtures` (fixtures/flows, fixtures/matrices), sorted by file name.
 std::vector<case_def> load_fixture_cases(const std::filesystem::path& fixtures);
 
