@@ -830,49 +830,58 @@ decode_result decode(std::span<const std::uint8_t> input, protocol_version versi
     if (input.empty()) return result;  // need_more, size unknown
 
     parser in(input.data(), version, options);
-    auto failed = [&]() -> decode_result& {
+    // Every path returns `result` itself so the compiler can construct it in place (no variant move).
+    auto mark_failed = [&] {
         result.status = decode_status::error;
         result.error = std::move(in.error);
-        return result;
     };
 
     const std::uint8_t first = input[0];
-    if (!check_first_byte(in, first, version, options)) return failed();
     const auto type = static_cast<packet_type>(first >> 4);
+    if (!check_first_byte(in, first, version, options)) {
+        mark_failed();
+        return result;
+    }
 
     // Remaining Length: up to four bytes, read only as far as the input goes.
     std::uint32_t remaining = 0;
     std::size_t length_bytes = 0;
-    for (;;) {
-        if (length_bytes == 4)
-            return in.fail(errc::remaining_length_too_long, 1, {},
-                           "remaining length is a Variable Byte Integer longer than 4 bytes"),
-                   failed();
+    bool length_complete = false;
+    while (!length_complete) {
+        if (length_bytes == 4) {
+            in.fail(errc::remaining_length_too_long, 1, {},
+                    "remaining length is a Variable Byte Integer longer than 4 bytes");
+            mark_failed();
+            return result;
+        }
         if (1 + length_bytes >= input.size()) return result;  // need_more, size unknown
         const std::uint8_t b = input[1 + length_bytes];
         remaining |= static_cast<std::uint32_t>(b & 0x7F) << (7 * length_bytes);
         ++length_bytes;
-        if ((b & 0x80) == 0) {
-            if (length_bytes > 1 && b == 0 && version == pv::v5 && !options.allow_non_minimal_varint)
-                return in.fail(errc::varint_not_minimal, 1, "MQTT-1.5.5-1",
-                               "remaining length is a Variable Byte Integer not in its shortest form"),
-                       failed();
-            break;
+        length_complete = (b & 0x80) == 0;
+        if (length_complete && length_bytes > 1 && b == 0 && version == pv::v5 && !options.allow_non_minimal_varint) {
+            in.fail(errc::varint_not_minimal, 1, "MQTT-1.5.5-1",
+                    "remaining length is a Variable Byte Integer not in its shortest form");
+            mark_failed();
+            return result;
         }
     }
     const std::size_t header_size = 1 + length_bytes;
     const std::size_t total = header_size + remaining;
-    if (total > options.maximum_packet_size)
-        return in.fail(errc::packet_too_large, 0, {},
-                       to_string(type).data() + std::string(" of ") + std::to_string(total) +
-                           " bytes exceeds the maximum packet size " + std::to_string(options.maximum_packet_size)),
-               failed();
-    if (auto expected = fixed_length(type, version); expected && *expected != remaining)
-        return in.fail(errc::wrong_fixed_length, 1, {},
-                       std::string(to_string(type)) + " remaining length is " + std::to_string(remaining) +
-                           "; it must be " + std::to_string(*expected) + " in MQTT " +
-                           std::string(to_string(version))),
-               failed();
+    if (total > options.maximum_packet_size) {
+        in.fail(errc::packet_too_large, 0, {},
+                std::string(to_string(type)) + " of " + std::to_string(total) +
+                    " bytes exceeds the maximum packet size " + std::to_string(options.maximum_packet_size));
+        mark_failed();
+        return result;
+    }
+    if (auto expected = fixed_length(type, version); expected && *expected != remaining) {
+        in.fail(errc::wrong_fixed_length, 1, {},
+                std::string(to_string(type)) + " remaining length is " + std::to_string(remaining) +
+                    "; it must be " + std::to_string(*expected) + " in MQTT " + std::string(to_string(version)));
+        mark_failed();
+        return result;
+    }
     if (input.size() < total) {
         result.needed = total;
         return result;
@@ -880,12 +889,17 @@ decode_result decode(std::span<const std::uint8_t> input, protocol_version versi
 
     in.set_bounds(header_size, total);
     body_context context{in, version, options, static_cast<std::uint8_t>(first & 0x0F)};
-    if (!decode_body(context, type, result.pkt)) return failed();
-    if (in.pos() != total)
-        return in.fail(errc::trailing_bytes, in.pos(), {},
-                       std::to_string(total - in.pos()) + " byte(s) left inside the remaining length after the last " +
-                           std::string(to_string(type)) + " field"),
-               failed();
+    if (!decode_body(context, type, result.pkt)) {
+        mark_failed();
+        return result;
+    }
+    if (in.pos() != total) {
+        in.fail(errc::trailing_bytes, in.pos(), {},
+                std::to_string(total - in.pos()) + " byte(s) left inside the remaining length after the last " +
+                    std::string(to_string(type)) + " field");
+        mark_failed();
+        return result;
+    }
     result.status = decode_status::ok;
     result.consumed = total;
     result.remaining_length_bytes = static_cast<std::uint8_t>(length_bytes);

@@ -460,13 +460,13 @@ TEST(DecoderUtf8, EveryStringFieldIsChecked) {
     // User Property strings cite the string-pair statement.
     auto user = raw_builder{}.str("t").bytes(props(raw_builder{}.prop_pair(0x26, "k", std::string_view("\0", 1)))).packet(0x30);
     reject(user, v5, {errc::utf8_null_character, 12, "MQTT-1.5.7-1"});
-    // SHOULD-level checks only when asked, as protocol errors.
+    // SHOULD-level checks only when asked, as malformed packets (5.0 1.5.4).
     auto control = raw_builder{}.str("a\x01").packet(0x30);
     accept(control, v311);
     mc::decode_options strict;
     strict.reject_control_characters = true;
     e = reject(control, v311, {errc::utf8_control_character, 5, ""}, strict);
-    expect_tier(e, error_kind::protocol_error, 0x82);
+    expect_tier(e, error_kind::malformed_packet, 0x81);
     strict = {};
     strict.reject_noncharacters = true;
     reject(raw_builder{}.str("\xEF\xBF\xBF").packet(0x30), v311, {errc::utf8_noncharacter, 4, ""}, strict);

@@ -23,7 +23,9 @@ struct decode_options {
     // a client's PUBLISH (MQTT-3.3.4-6), Topic Alias bounds, ... Off while unknown.
     codec::sender sender = codec::sender::unknown;
 
-    // SHOULD-level checks (5.0 3.3.2.3.2 / 1.5.4): off by default, reported as protocol errors when on.
+    // SHOULD-level checks, off by default. When on: a payload not matching its Payload Format
+    // Indicator is a protocol error (5.0 3.3.2.3.2, reason 0x99); a disallowed code point is a
+    // malformed packet ("MAY treat it as a Malformed Packet", 5.0 1.5.4).
     bool check_payload_format = false;        // payload must be UTF-8 when Payload Format Indicator = 1
     bool reject_control_characters = false;   // U+0001..U+001F, U+007F..U+009F in UTF-8 strings
     bool reject_noncharacters = false;        // U+FFFE, U+FFFF, U+xFFFE, U+FDD0.. in UTF-8 strings
