@@ -26,7 +26,7 @@ arguments (concatenated) or, when there are none, from standard input; whitespac
 several packets may follow each other in one stream.
 
 options:
-  -V, --version-of-protocol 3.1|3.1.1|5
+  -V, --protocol-version 3.1|3.1.1|5
                               protocol version to decode with. Without it, a CONNECT sets the
                               version for the rest of the stream (its protocol name and level);
                               before any CONNECT, 3.1.1 is assumed.
@@ -51,8 +51,11 @@ exit status: 0 every packet valid, 1 a packet was rejected or the stream was tru
 example:
   $ mqttspec decode 300a0003612f6268656c6c6f
   {"type":"PUBLISH","dup":false,"qos":0,"retain":false,"topic":"a/b","payload":"hello"}
-  $ echo 'e0 02 00 00' | mqttspec decode
-  {"error":"invalid_fixed_header_flags",...}   (3.1.1 DISCONNECT has no variable header)
+  $ echo 'e0 01 00' | mqttspec decode
+  {"error":"wrong_fixed_length","kind":"malformed_packet","offset":1,"reason_code":129,
+   "statement":null,"message":"DISCONNECT remaining length is 1; it must be 0 in MQTT 3.1.1"}
+  $ mqttspec decode 100d00044d5154540502003c000000 e00104
+  (a 5.0 CONNECT, then a DISCONNECT decoded as 5.0 because the CONNECT said so)
 )";
 
 int usage_error(const std::string& message) {
@@ -112,7 +115,7 @@ int run_decode(std::span<char*> args) {
         if (a == "-h" || a == "--help") {
             std::fputs(decode_help.data(), stdout);
             return exit_ok;
-        } else if (a == "-V" || a == "--version-of-protocol") {
+        } else if (a == "-V" || a == "--protocol-version") {
             auto v = value(a);
             if (!v) return usage_error(std::string(a) + " needs a value: 3.1, 3.1.1 or 5");
             version = codec::parse_protocol_version(*v);

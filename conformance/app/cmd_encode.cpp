@@ -32,7 +32,7 @@ packet identifier 0, a property in the wrong packet) are encoded as given, for t
 decode followed by encode gives back the original bytes.
 
 options:
-  -V, --version-of-protocol 3.1|3.1.1|5
+  -V, --protocol-version 3.1|3.1.1|5
                     version to encode for. Without it, a CONNECT's protocol_level (3, 4 or 5) sets
                     the version for it and the packets after it; before any CONNECT, 3.1.1.
   -h, --help        this text
@@ -104,7 +104,7 @@ int run_encode(std::span<char*> args) {
         if (a == "-h" || a == "--help") {
             std::fputs(encode_help.data(), stdout);
             return exit_ok;
-        } else if (a == "-V" || a == "--version-of-protocol") {
+        } else if (a == "-V" || a == "--protocol-version") {
             if (i + 1 >= args.size()) return usage_error(std::string(a) + " needs a value: 3.1, 3.1.1 or 5");
             const std::string_view v = args[++i];
             version = codec::parse_protocol_version(v);
