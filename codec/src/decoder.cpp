@@ -35,6 +35,8 @@ error_kind default_kind(errc c) noexcept {
         case errc::invalid_qos:
         case errc::invalid_utf8:
         case errc::utf8_null_character:
+        case errc::utf8_control_character:  // 5.0 1.5.4: "MAY treat it as a Malformed Packet"
+        case errc::utf8_noncharacter:
         case errc::connect_reserved_flag:
         case errc::will_flags_without_will:
         case errc::will_qos_invalid:

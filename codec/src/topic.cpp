@@ -28,8 +28,9 @@ topic_result validate_plain_filter(std::string_view filter, std::size_t base) no
 
 topic_result validate_topic_name(std::string_view name) noexcept {
     if (name.empty()) return {errc::topic_name_empty, 0};
-    auto wildcard = name.find_first_of("+#");
-    if (wildcard != std::string_view::npos) return {errc::topic_name_wildcard, wildcard};
+    // A plain loop: find_first_of calls memchr once per character, which dominated decoding.
+    for (std::size_t i = 0; i < name.size(); ++i)
+        if (name[i] == '+' || name[i] == '#') return {errc::topic_name_wildcard, i};
     return {};
 }
 
