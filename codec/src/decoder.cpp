@@ -13,7 +13,6 @@ namespace {
 using byte_t = std::uint8_t;
 using pv = protocol_version;
 
-constexpr std::uint32_t max_varint = 268'435'455;
 
 // Statement IDs differ between 3.1.1 and 5.0; 3.1 has none.
 constexpr std::string_view sid(pv v, std::string_view id_311, std::string_view id_50) noexcept {
