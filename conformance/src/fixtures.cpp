@@ -243,6 +243,11 @@ flow_step read_step(const json& j, object_reader& parent_reader, const std::stri
     object_reader r(j, parent_reader.file(), path);
     flow_step s;
     s.path = path;
+    // Unknown keys first, so that a misspelt action is reported as such.
+    static const std::set<std::string> modifiers{"statement", "options", "packet", "hex", "as", "reasons", "message"};
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!step_kinds.count(it.key()) && !modifiers.count(it.key())) r.fail(it.key(), "unknown key");
+    }
     int actions = 0;
     for (const auto& [name, kind] : step_kinds) {
         const json* v = r.optional(name);

@@ -1,0 +1,232 @@
+// Patterns, URL parsing, globbing, profiles and fixture loading: the engine's pure parts.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "mqttspec/conformance/fixtures.hpp"
+#include "mqttspec/conformance/paths.hpp"
+#include "mqttspec/conformance/pattern.hpp"
+#include "mqttspec/conformance/profile.hpp"
+#include "mqttspec/conformance/runner.hpp"
+#include "mqttspec/conformance/target.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+TEST(Pattern, LeftOutFieldsAreNotChecked) {
+    const pattern p({{"type", "PUBACK"}, {"packet_id", 7}});
+    EXPECT_TRUE(p.matches(json{{"type", "PUBACK"}, {"packet_id", 7}, {"reason_code", 0}}));
+    EXPECT_FALSE(p.matches(json{{"type", "PUBACK"}, {"packet_id", 8}}));
+    EXPECT_FALSE(p.matches(json{{"type", "PUBREC"}, {"packet_id", 7}}));
+    EXPECT_FALSE(p.matches(json{{"type", "PUBACK"}}));  // a field the pattern names must be present
+}
+
+TEST(Pattern, Operators) {
+    const pattern any({{"reason_code", {{"any_of", {0x00, 0x10}}}}});
+    EXPECT_TRUE(any.matches(json{{"reason_code", 0x10}}));
+    EXPECT_FALSE(any.matches(json{{"reason_code", 0x80}}));
+
+    const pattern error_code({{"reason_code", {{"at_least", 0x80}}}});
+    EXPECT_TRUE(error_code.matches(json{{"reason_code", 0x81}}));
+    EXPECT_FALSE(error_code.matches(json{{"reason_code", 0x00}}));
+    EXPECT_NE(error_code.mismatch(json{{"reason_code", 0}}).find("/reason_code"), std::string::npos);
+
+    const pattern absent({{"properties", {{"topic_alias", {{"absent", true}}}}}});
+    EXPECT_TRUE(absent.matches(json{{"properties", json::object()}}));
+    EXPECT_FALSE(absent.matches(json{{"properties", {{"topic_alias", 1}}}}));
+
+    const pattern present({{"properties", {{"assigned_client_identifier", {{"present", true}}}}}});
+    EXPECT_TRUE(present.matches(json{{"properties", {{"assigned_client_identifier", "x"}}}}));
+    EXPECT_FALSE(present.matches(json{{"properties", json::object()}}));
+
+    const pattern negated({{"type", {{"not", "PUBACK"}}}});
+    EXPECT_TRUE(negated.matches(json{{"type", "PUBREC"}}));
+    EXPECT_FALSE(negated.matches(json{{"type", "PUBACK"}}));
+}
+
+TEST(Pattern, ArraysMatchElementwiseWithEqualLength) {
+    const pattern p({{"reason_codes", {1, {{"at_most", 2}}}}});
+    EXPECT_TRUE(p.matches(json{{"reason_codes", {1, 2}}}));
+    EXPECT_FALSE(p.matches(json{{"reason_codes", {1, 0x80}}}));
+    EXPECT_FALSE(p.matches(json{{"reason_codes", {1}}}));
+    EXPECT_FALSE(p.matches(json{{"reason_codes", {1, 2, 0}}}));
+}
+
+TEST(Pattern, NumbersCompareByValueAcrossSignedness) {
+    EXPECT_TRUE(pattern(json::parse(R"({"qos": 1})")).matches(json{{"qos", std::uint8_t{1}}}));
+    EXPECT_FALSE(pattern(json::parse(R"({"qos": -1})")).matches(json{{"qos", std::uint64_t{18446744073709551615u}}}));
+}
+
+TEST(Pattern, BadOperatorIsRejectedWithPath) {
+    try {
+        pattern p(json::parse(R"({"reason_code": {"any_of": []}})"));
+        FAIL() << "accepted an empty any_of";
+    } catch (const pattern_error& e) {
+        EXPECT_EQ(e.path, "/reason_code/any_of");
+    }
+    EXPECT_THROW(pattern(json::parse(R"({"x": {"at_least": "1"}})")), pattern_error);
+    EXPECT_THROW(pattern(json::parse(R"({"x": {"absent": false}})")), pattern_error);
+}
+
+TEST(Pattern, SubstituteReplacesPlaceholdersInStringsOnly) {
+    const json in = json::parse(R"({"topic": "{prefix}/a", "list": ["{prefix}", 3], "{prefix}": "k"})");
+    const json out = substitute(in, {{"prefix", "p/1"}});
+    EXPECT_EQ(out["topic"], "p/1/a");
+    EXPECT_EQ(out["list"][0], "p/1");
+    EXPECT_TRUE(out.contains("{prefix}"));  // keys are not substituted
+}
+
+TEST(Target, ParsesUrls) {
+    auto t = parse_url("mqtts://user:secret@broker.example:8884");
+    EXPECT_EQ(t.kind, transport_kind::tls);
+    EXPECT_EQ(t.host, "broker.example");
+    EXPECT_EQ(t.effective_port(), 8884);
+    EXPECT_EQ(t.username, "user");
+    EXPECT_EQ(t.password, "secret");
+    EXPECT_EQ(t.url(), "mqtts://user@broker.example:8884");  // never the password
+
+    t = parse_url("wss://[::1]/ws");
+    EXPECT_EQ(t.kind, transport_kind::wss);
+    EXPECT_EQ(t.host, "::1");
+    EXPECT_EQ(t.effective_port(), 443);
+    EXPECT_EQ(t.path, "/ws");
+
+    t = parse_url("ws://localhost:9001");
+    EXPECT_EQ(t.path, "/mqtt");
+    EXPECT_EQ(parse_url("mqtt://h").effective_port(), 1883);
+
+    EXPECT_THROW(parse_url("localhost:1883"), target_error);
+    EXPECT_THROW(parse_url("http://h"), target_error);
+    EXPECT_THROW(parse_url("mqtt://h:0"), target_error);
+    EXPECT_THROW(parse_url("mqtt://h:70000"), target_error);
+    EXPECT_THROW(parse_url("mqtt://:1883"), target_error);
+    EXPECT_THROW(parse_url("mqtt://h/path"), target_error);
+}
+
+TEST(Glob, MatchesIds) {
+    EXPECT_TRUE(glob_match("v5/*", "v5/publish/qos1-puback"));
+    EXPECT_TRUE(glob_match("*qos1*", "v5/publish/qos1-puback"));
+    EXPECT_TRUE(glob_match("v?/publish/*", "v5/publish/x"));
+    EXPECT_FALSE(glob_match("v5/*", "v311/publish/x"));
+    EXPECT_FALSE(glob_match("v5/publish", "v5/publish/x"));
+    EXPECT_TRUE(glob_match("*", ""));
+}
+
+std::filesystem::path write_temp(const std::string& name, const std::string& content) {
+    const auto dir = std::filesystem::temp_directory_path() / ("mqttspec-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto path = dir / name;
+    std::ofstream(path) << content;
+    return path;
+}
+
+std::string profile_field_error(const std::string& text) {
+    try {
+        parse_profile(json::parse(text), "p.json");
+    } catch (const profile_error& e) {
+        EXPECT_NE(std::string(e.what()).find("p.json"), std::string::npos) << e.what();
+        return e.field;
+    }
+    return "<accepted>";
+}
+
+TEST(Profile, ErrorsNameTheField) {
+    EXPECT_EQ(profile_field_error(R"({"maximum_qos": 3})"), "maximum_qos");
+    EXPECT_EQ(profile_field_error(R"({"retain_available": "yes"})"), "retain_available");
+    EXPECT_EQ(profile_field_error(R"({"denied_topc": "x"})"), "denied_topc");
+    EXPECT_EQ(profile_field_error(R"({"credentials": {"username": 1}})"), "credentials.username");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r"}]})"), "waivers[0].evidence");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r", "evidence": "e", "x": "y"}]})"), "waivers[0].x");
+    EXPECT_EQ(profile_field_error(R"([1])"), "");
+}
+
+TEST(Profile, InvalidJsonNamesFileAndLine) {
+    const auto path = write_temp("bad-profile.json", "{\n  \"name\": \"x\",\n  oops\n}\n");
+    try {
+        load_profile(path);
+        FAIL() << "accepted invalid JSON";
+    } catch (const profile_error& e) {
+        EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("line 3"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Profile, ShippedProfilesLoad) {
+    for (const auto& e : std::filesystem::directory_iterator(fixtures_dir() / "profiles")) {
+        EXPECT_NO_THROW(load_profile(e.path())) << e.path();
+    }
+    const auto p = load_profile(fixtures_dir() / "profiles" / "mosquitto.json");
+    const auto all = all_cases(fixtures_dir());
+    for (const auto& w : p.waivers) {
+        EXPECT_FALSE(w.evidence.empty()) << w.case_id;
+        // A waiver must name a case that exists, or it silently waives nothing.
+        EXPECT_TRUE(std::any_of(all.begin(), all.end(), [&](const case_def& c) { return c.info.id == w.case_id; })) << w.case_id;
+    }
+}
+
+TEST(Capabilities, ConnackOverridesDefaults) {
+    auto caps = capabilities::from_profile(codec::protocol_version::v5, profile{});
+    caps.apply_connack(json::parse(R"({"type":"CONNACK","properties":{"maximum_qos":1,"retain_available":0,"topic_alias_maximum":10}})"));
+    EXPECT_EQ(caps.maximum_qos, 1);
+    EXPECT_FALSE(caps.retain_available);
+    EXPECT_EQ(caps.topic_alias_maximum, 10);
+    EXPECT_TRUE(caps.shared_subscriptions);  // absent = available (3.2.2.3.15)
+    EXPECT_EQ(unmet(requirement::qos2, caps, profile{}), "the broker announced Maximum QoS 1");
+    EXPECT_EQ(unmet(requirement::qos1, caps, profile{}), "");
+    EXPECT_NE(unmet(requirement::retain, caps, profile{}), "");
+    EXPECT_NE(unmet(requirement::denied_topic, caps, profile{}), "");
+    const auto v311 = capabilities::from_profile(codec::protocol_version::v3_1_1, profile{});
+    EXPECT_NE(unmet(requirement::shared_subscriptions, v311, profile{}), "");
+}
+
+fixture_error flow_error(const std::string& text) {
+    const auto path = write_temp("flow.json", text);
+    try {
+        load_flow_file(path);
+    } catch (const fixture_error& e) {
+        return e;
+    }
+    return fixture_error(path, "", "<accepted>");
+}
+
+TEST(Fixtures, FlowErrorsNameFileAndJsonPath) {
+    const std::string head = R"({"cases": [{"id": "v5/x/y", "title": "t", "statements": ["MQTT-3.3.4-1"], "steps": [{"connect": "a"}, )";
+    EXPECT_EQ(flow_error(head + R"({"sned": "a", "packet": {}}]}]})").where, "/cases/0/steps/1/sned");
+    EXPECT_EQ(flow_error(head + R"({"send": "a", "packet": {"type": "PUBLISH", "qos": "one"}}]}]})").where,
+              "/cases/0/steps/1/packet/qos");
+    EXPECT_EQ(flow_error(head + R"({"send": "b", "hex": "00"}]}]})").where, "/cases/0/steps/1");
+    EXPECT_EQ(flow_error(head + R"({"send": "a", "hex": "0g"}]}]})").where, "/cases/0/steps/1/hex");
+    EXPECT_EQ(flow_error(head + R"({"expect": "a", "packet": {"reason_code": {"any_of": 3}}}]}]})").where,
+              "/cases/0/steps/1/packet/reason_code/any_of");
+    EXPECT_EQ(flow_error(head + R"({"acknowledge": "a", "message": "m"}]}]})").where, "/cases/0/steps/1/message");
+    EXPECT_EQ(flow_error(R"({"cases": [{"id": "v6/x/y", "title": "t", "statements": ["MQTT-1"], "steps": [{"connect": "a"}]}]})").where,
+              "/cases/0");
+    const auto syntax = flow_error("{\"cases\": [\n  {\"id\": \n}");
+    EXPECT_EQ(syntax.where.rfind("line 3", 0), 0u) << syntax.what();
+    EXPECT_NE(std::string(syntax.what()).find("flow.json"), std::string::npos);
+}
+
+TEST(Fixtures, MatrixRowsAreValidated) {
+    const auto path = write_temp("matrix.json", R"({"id": "topic/m", "title": "t", "versions": ["5"],
+        "statements": ["MQTT-4.7.1-1"], "rows": [{"name": "r", "filter": "a/#/b", "topic": "a", "match": true}]})");
+    try {
+        load_matrix_file(path);
+        FAIL() << "accepted an invalid filter";
+    } catch (const fixture_error& e) {
+        EXPECT_EQ(e.where, "/rows/0/filter");
+    }
+}
+
+TEST(Fixtures, ShippedFixturesLoadAndIdsAreUnique) {
+    const auto cases = all_cases(fixtures_dir());
+    EXPECT_GT(cases.size(), 10u);
+    const auto inventory = load_statements(fixtures_dir());
+    for (const auto& c : cases) {
+        for (const auto& s : c.info.statements) {
+            EXPECT_TRUE(inventory.of(c.info.version).count(s)) << c.info.id << " names unknown statement " << s;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance
