@@ -2,6 +2,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -143,4 +145,28 @@ BENCHMARK(BM_decode_connect_v5_props);
 BENCHMARK(BM_encode_connect_v5_props);
 BENCHMARK(BM_stream_decode_publish_small);
 
-BENCHMARK_MAIN();
+// `mqttspec-bench --print-cases` prints "name version hex" per case, so other implementations can
+// be timed on exactly these bytes (codec/bench/compare/mqtt_packet_bench.js does).
+int main(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--print-cases") {
+            const struct {
+                const char* name;
+                mc::packet p;
+                mc::protocol_version v;
+            } cases[] = {{"publish_small", publish_small(), v311},
+                         {"publish_1k", publish_1k(), v311},
+                         {"subscribe_10", subscribe_10(), v311},
+                         {"connect_v5_props", connect_v5_props(), v5}};
+            for (const auto& c : cases) {
+                std::printf("%s %s %s\n", c.name, std::string(mc::to_string(c.v)).c_str(), mc::to_hex(mc::encode(c.p, c.v)).c_str());
+            }
+            return 0;
+        }
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
