@@ -607,6 +607,8 @@ bool decode_tail(body_context& c, Packet& p, packet_type t) {
                 return in.fail(errc::authentication_method_missing, properties_at, {},
                                "AUTH properties lack the authentication_method");
         }
+    } else if (t == packet_type::auth && !in.check_reason_code(t, 0x00, in.pos() - 1)) {
+        return false;  // Remaining Length 0 means Success, which only a server sends (table 3-11)
     }
     tail_form canonical = !p.properties.empty() ? tail_form::reason_code_and_properties
                           : p.reason_code != 0  ? tail_form::reason_code
