@@ -188,8 +188,9 @@ std::string property_violation(const codec::property_list& props, std::uint32_t 
         if ((rule.type == ref::value_type::utf8 || rule.type == ref::value_type::pair) && !utf8_ok(p.data, o))
             return name + " string is not valid UTF-8";
         if (rule.type == ref::value_type::pair && !utf8_ok(p.value, o)) return name + " value is not valid UTF-8";
-        if (p.id == codec::property_id::response_topic && p.data.find_first_of("+#") != std::string_view::npos)
-            return "response topic with a wildcard";
+        // The Response Topic is the Topic Name of the response (5.0 3.1.3.2.5): non-empty, no wildcards.
+        if (p.id == codec::property_id::response_topic && !ref::topic_name(p.data).ok())
+            return "response topic is not a valid topic name";
     }
     // 5.0 3.1.2.11.10 states it for CONNECT; data without a method is meaningless in any block.
     if (has(props, codec::property_id::authentication_data) && !has(props, codec::property_id::authentication_method))
@@ -248,6 +249,8 @@ std::string packet_violation(const codec::packet& pkt, protocol_version v, const
                 if (p.will) {
                     if (p.will->qos > 2) return "will QoS 3";
                     if (!utf8_ok(p.will->topic, o)) return "will topic not valid UTF-8";
+                    // The Will Topic becomes a PUBLISH Topic Name (4.7.3: non-empty, no wildcards).
+                    if (!ref::topic_name(p.will->topic).ok()) return "will topic is not a valid topic name";
                     if (auto e = property_violation(p.will->properties, ref::will_bit, type, v, o); !e.empty())
                         return "will " + e;
                     if (o.check_payload_format && v5) {
@@ -320,12 +323,28 @@ std::string packet_violation(const codec::packet& pkt, protocol_version v, const
                 return property_violation(p.properties, ref::bit(type), type, v, o);
             } else if constexpr (std::is_same_v<T, codec::disconnect_packet>) {
                 if (auto e = tail_violation(p, type, v); !e.empty()) return e;
+                // 5.0 table 3-10 names who may send each reason code; 3.14.2.2.2: a server must not
+                // send the Session Expiry Interval.
+                if (v5 && o.sender == codec::sender::server) {
+                    if (p.reason_code == 0x04) return "server DISCONNECT with 0x04";
+                    if (has(p.properties, codec::property_id::session_expiry_interval))
+                        return "server DISCONNECT with a session expiry interval";
+                }
+                if (v5 && o.sender == codec::sender::client) {
+                    const auto c = p.reason_code;
+                    const bool client_code = c == 0x00 || c == 0x04 || (c >= 0x80 && c <= 0x83) || c == 0x90 ||
+                                             (c >= 0x93 && c <= 0x99);
+                    if (!client_code) return "client DISCONNECT with a server-only reason code";
+                }
                 return property_violation(p.properties, ref::bit(type), type, v, o);
             } else if constexpr (std::is_same_v<T, codec::auth_packet>) {
                 if (auto e = tail_violation(p, type, v); !e.empty()) return e;
                 // 3.15.2.1: reason code and property length are omitted together or not at all;
                 // 3.15.2.2.2: a property block must name the Authentication Method.
                 if (p.form == codec::tail_form::reason_code) return "AUTH reason code without property length";
+                // Table 3-11: Success (0x00) only from the server, Re-authenticate (0x19) only from the client.
+                if (o.sender == codec::sender::client && p.reason_code == 0x00) return "client AUTH with Success";
+                if (o.sender == codec::sender::server && p.reason_code == 0x19) return "server AUTH with Re-authenticate";
                 const bool has_property_block = p.reason_code != 0 || !p.properties.empty() ||
                                                 p.form != codec::tail_form::shortest;
                 if (has_property_block && !has(p.properties, codec::property_id::authentication_method))

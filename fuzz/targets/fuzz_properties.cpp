@@ -27,8 +27,25 @@ std::optional<codec::property_list> parse_block(std::string_view b, bool allow_n
         i += len;
         return true;
     };
+    // 5.0 2.2.2.2: the identifier is a Variable Byte Integer (all defined ones fit in one byte).
+    auto read_varint = [&](std::uint32_t& value) {
+        std::uint32_t scale = 1;
+        std::size_t used = 0;
+        value = 0;
+        for (;;) {
+            if (!need(1) || used == 4) return false;
+            const auto c = u8(i++);
+            ++used;
+            value += (c & 0x7F) * scale;
+            scale *= 128;
+            if (!(c & 0x80)) break;
+        }
+        return allow_non_minimal_varint || used == fuzz::ref::varint_length(value);
+    };
     while (i < b.size()) {
-        const auto id = static_cast<std::uint8_t>(b[i++]);
+        std::uint32_t wide_id = 0;
+        if (!read_varint(wide_id) || wide_id > 0xFF) return std::nullopt;
+        const auto id = static_cast<std::uint8_t>(wide_id);
         const auto rule = fuzz::ref::property(id);
         codec::property p;
         p.id = static_cast<codec::property_id>(id);
@@ -49,21 +66,9 @@ std::optional<codec::property_list> parse_block(std::string_view b, bool allow_n
                 p.integer = u8(i) << 24 | u8(i + 1) << 16 | u8(i + 2) << 8 | u8(i + 3);
                 i += 4;
                 break;
-            case value_type::varint: {
-                std::uint32_t value = 0, scale = 1;
-                std::size_t used = 0;
-                for (;;) {
-                    if (!need(1) || used == 4) return std::nullopt;
-                    const auto c = u8(i++);
-                    ++used;
-                    value += (c & 0x7F) * scale;
-                    scale *= 128;
-                    if (!(c & 0x80)) break;
-                }
-                if (!allow_non_minimal_varint && used != fuzz::ref::varint_length(value)) return std::nullopt;
-                p.integer = value;
+            case value_type::varint:
+                if (!read_varint(p.integer)) return std::nullopt;
                 break;
-            }
             case value_type::utf8:
             case value_type::binary:
                 if (!read_string(p.data)) return std::nullopt;
