@@ -623,6 +623,9 @@ TEST(DecoderDirection, SenderSpecificContent) {
     reject(auth(0x19), v5, {errc::invalid_reason_code, 2, "MQTT-3.15.2-1"}, server);
     accept(auth(0x19), v5, client);
     accept(auth(0x18), v5, client);
+    // An empty AUTH implies Success, which only a server sends; blamed on the Remaining Length byte.
+    reject({0xF0, 0x00}, v5, {errc::invalid_reason_code, 1, "MQTT-3.15.2-1"}, client);
+    accept({0xF0, 0x00}, v5, server);
 }
 
 // ---- bounds ------------------------------------------------------------------------------------------
