@@ -1,0 +1,340 @@
+// Cases generated from fixtures/matrices/malformed.json ("kind": "malformed-packets"): packets a
+// broker must refuse, as bytes, each with the outcome the spec requires per version.
+//
+// A row sends its bytes after a successful CONNECT (or, with "first": true, instead of CONNECT) and
+// passes when the broker ends the connection in a permitted way:
+//   3.1.1: the broker closes the connection, sending nothing first (4.8; for a bad first packet
+//          MQTT-3.1.4-1: no CONNACK);
+//   5.0:   close, or DISCONNECT with one of the row's reasons (default 0x81/0x82) then close (4.13);
+//          for a bad first packet, close or a CONNACK with one of those reasons then close
+//          (MQTT-3.1.4-1, MQTT-3.14.0-1: no DISCONNECT before a successful CONNACK).
+// "or_reply" (per version) names a further permitted outcome, e.g. a SUBACK with 0x80 for an invalid
+// Topic Filter; after it the connection may stay open.
+//
+// The bytes are a template (see the file's "comment"): hex pairs, {rl} (the Remaining Length of the
+// bytes after it), {str:TEXT} (two-byte length + TEXT as UTF-8, with {prefix}, {client_id} and \xHH
+// escapes for raw bytes). Every row is decoded by the strict codec at load time: a row the codec
+// accepts as a valid packet is a fixture error, so the table cannot drift into testing nothing.
+#include <map>
+#include <set>
+
+#include <mqttspec/codec/json.hpp>
+
+#include "mqttspec/conformance/case.hpp"
+#include "mqttspec/conformance/fixtures.hpp"
+#include "mqttspec/conformance/verifiers.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+struct template_values {
+    std::string prefix;
+    std::string client_id;
+};
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// {prefix}/{client_id} substitution, then \xHH escapes to raw bytes.
+std::string expand_text(std::string_view text, const template_values& v) {
+    std::string s;
+    for (std::size_t i = 0; i < text.size();) {
+        if (text.substr(i, 8) == "{prefix}") {
+            s += v.prefix;
+            i += 8;
+        } else if (text.substr(i, 11) == "{client_id}") {
+            s += v.client_id;
+            i += 11;
+        } else if (text.substr(i, 2) == "\\x" && i + 3 < text.size() + 0 && hex_digit(text[i + 2]) >= 0 &&
+                   hex_digit(text[i + 3]) >= 0) {
+            s += static_cast<char>(hex_digit(text[i + 2]) * 16 + hex_digit(text[i + 3]));
+            i += 4;
+        } else if (text[i] == '{' || text[i] == '}' || text[i] == '\\') {
+            throw std::invalid_argument("unknown placeholder or escape at '" + std::string(text.substr(i, 12)) +
+                                        "' (use {prefix}, {client_id}, \\xHH)");
+        } else {
+            s += text[i++];
+        }
+    }
+    return s;
+}
+
+// Expands a byte template. Throws std::invalid_argument with what is wrong.
+std::vector<std::uint8_t> expand_bytes(std::string_view tpl, const template_values& v) {
+    std::vector<std::uint8_t> out;
+    std::optional<std::size_t> rl_at;
+    for (std::size_t i = 0; i < tpl.size();) {
+        const char c = tpl[i];
+        if (c == ' ' || c == '\t' || c == '\n') {
+            ++i;
+        } else if (c == '{') {
+            // Find the matching brace (TEXT may itself contain {prefix}).
+            std::size_t depth = 0, end = i;
+            for (; end < tpl.size(); ++end) {
+                if (tpl[end] == '{') ++depth;
+                if (tpl[end] == '}' && --depth == 0) break;
+            }
+            if (end == tpl.size()) throw std::invalid_argument("unterminated '{' at offset " + std::to_string(i));
+            const auto token = tpl.substr(i + 1, end - i - 1);
+            if (token == "rl") {
+                if (rl_at) throw std::invalid_argument("{rl} appears twice");
+                rl_at = out.size();
+            } else if (token.substr(0, 4) == "str:") {
+                const std::string s = expand_text(token.substr(4), v);
+                if (s.size() > 65535) throw std::invalid_argument("{str:...} longer than 65535 bytes");
+                out.push_back(static_cast<std::uint8_t>(s.size() >> 8));
+                out.push_back(static_cast<std::uint8_t>(s.size() & 0xFF));
+                out.insert(out.end(), s.begin(), s.end());
+            } else {
+                throw std::invalid_argument("unknown token {" + std::string(token) + "} (use {rl} or {str:TEXT})");
+            }
+            i = end + 1;
+        } else {
+            if (i + 1 >= tpl.size() || hex_digit(c) < 0 || hex_digit(tpl[i + 1]) < 0) {
+                throw std::invalid_argument("expected a pair of hex digits at offset " + std::to_string(i));
+            }
+            out.push_back(static_cast<std::uint8_t>(hex_digit(c) * 16 + hex_digit(tpl[i + 1])));
+            i += 2;
+        }
+    }
+    if (rl_at) {
+        std::vector<std::uint8_t> length;
+        codec::put_varint(length, static_cast<std::uint32_t>(out.size() - *rl_at));
+        out.insert(out.begin() + static_cast<std::ptrdiff_t>(*rl_at), length.begin(), length.end());
+    }
+    if (out.empty()) throw std::invalid_argument("no bytes");
+    return out;
+}
+
+struct malformed_row {
+    std::string name;
+    std::string bytes_template;
+    bool first = false;
+    std::vector<std::uint8_t> reasons;  // 5.0
+    std::optional<json> or_reply;       // a further permitted outcome (pattern)
+    std::string codec_verdict;          // what the strict codec says about the bytes, for the transcript
+};
+
+std::string describe(const client_event& e) {
+    switch (e.kind) {
+        case event_kind::packet: return e.packet->as_json.dump();
+        case event_kind::closed: return "connection closed (" + e.detail + ")";
+        case event_kind::timeout: return "nothing (the connection stayed open)";
+        case event_kind::malformed: return "a malformed packet: " + e.error.message;
+    }
+    return "?";
+}
+
+void run_row(case_context& t, const malformed_row& row) {
+    const template_values values{t.prefix(), t.client_id("c")};
+    const auto bytes = expand_bytes(row.bytes_template, values);
+    t.note("sending " + codec::to_hex(bytes) + " - the codec: " + row.codec_verdict);
+    const bool v5 = t.v5();
+    client& c = row.first ? t.open("c") : t.connect("c");
+    c.send_raw(bytes);
+
+    const std::string statement = t.info().statements.front();
+    std::optional<pattern> alternative;
+    if (row.or_reply) alternative.emplace(substitute(*row.or_reply, {{"prefix", t.prefix()}}));
+    json reason_alternatives = json::array();
+    for (auto r : row.reasons) reason_alternatives.push_back(r);
+    // The one packet (besides or_reply) the broker may send before closing.
+    std::optional<pattern> before_close;
+    if (v5) {
+        before_close.emplace(json{{"type", row.first ? "CONNACK" : "DISCONNECT"},
+                                  {"reason_code", {{"any_of", reason_alternatives}}}});
+    }
+    std::string expected = v5 ? std::string("close, or ") + (row.first ? "CONNACK" : "DISCONNECT") +
+                                    " with reason " + reason_alternatives.dump() + " then close"
+                              : std::string("the connection closed with nothing sent first");
+    if (alternative) expected += ", or " + alternative->str();
+
+    const auto until = c.default_deadline();
+    bool sent_error_packet = false;
+    for (;;) {
+        auto e = c.next_event(until);
+        if (e.kind == event_kind::closed) return;  // the required outcome
+        if (e.kind == event_kind::malformed) c.expect_well_formed();  // fails with the codec's error
+        if (e.kind == event_kind::timeout) {
+            t.fail(sent_error_packet ? "the broker sent its error packet but did not close the connection"
+                                     : "the broker did not close the connection after the invalid packet",
+                   expected, describe(e), statement);
+        }
+        const auto& p = *e.packet;
+        if (alternative && !sent_error_packet && alternative->matches(p.as_json)) return;
+        if (before_close && !sent_error_packet && before_close->matches(p.as_json)) {
+            sent_error_packet = true;
+            continue;
+        }
+        t.fail("the broker answered the invalid packet instead of closing the connection", expected,
+               p.as_json.dump(), statement);
+    }
+}
+
+// ---- loading ----------------------------------------------------------------------------------
+
+std::string relative_source(const std::filesystem::path& file) {
+    const std::string s = file.generic_string();
+    const auto pos = s.rfind("fixtures/");
+    return pos == std::string::npos ? s : s.substr(pos);
+}
+
+struct row_reader {
+    const json& j;
+    const std::filesystem::path& file;
+    std::string path;
+    std::set<std::string> used;
+
+    [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+        throw fixture_error(file, key.empty() ? path : path + "/" + key, what);
+    }
+    const json* get(const std::string& key) {
+        used.insert(key);
+        const auto it = j.find(key);
+        return it == j.end() ? nullptr : &*it;
+    }
+    std::string string(const std::string& key) {
+        const json* v = get(key);
+        if (v == nullptr || !v->is_string() || v->get<std::string>().empty()) fail(key, "must be a non-empty string");
+        return v->get<std::string>();
+    }
+    void done() const {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (!used.count(it.key())) fail(it.key(), "unknown key");
+        }
+    }
+};
+
+const std::map<std::string, codec::protocol_version> version_names{
+    {"3.1.1", codec::protocol_version::v3_1_1}, {"5", codec::protocol_version::v5}};
+
+// A value that is either the same for every version or an object keyed by version name.
+const json* for_version(row_reader& r, const json* v, const std::string& key, const std::string& version_name) {
+    if (v == nullptr) return nullptr;
+    if (v->is_object() && !v->contains("type")) {
+        for (auto it = v->begin(); it != v->end(); ++it) {
+            if (!version_names.count(it.key())) r.fail(key + "/" + it.key(), "unknown version (use \"3.1.1\" or \"5\")");
+        }
+        const auto it = v->find(version_name);
+        return it == v->end() ? nullptr : &*it;
+    }
+    return v;
+}
+
+// Decodes the row's bytes (with placeholder values) as the broker would; returns the codec's view.
+// A row whose bytes are a valid packet the broker must accept is an error in the table.
+std::string check_row_bytes(row_reader& r, const std::string& tpl, codec::protocol_version version, bool first,
+                            const std::string& key) {
+    std::vector<std::uint8_t> bytes;
+    try {
+        bytes = expand_bytes(tpl, {"mqttspec/load-check/0", "mqttspec-load-check"});
+    } catch (const std::invalid_argument& e) {
+        r.fail(key, e.what());
+    }
+    const auto d = codec::decode(bytes, version, {.sender = codec::sender::client});
+    if (d.status == codec::decode_status::error) {
+        return std::string(codec::to_string(d.error.code)) + " (" + std::string(codec::to_string(d.error.kind)) +
+               (d.error.statement.empty() ? "" : ", " + std::string(d.error.statement)) + ")";
+    }
+    if (d.status == codec::decode_status::need_more) {
+        r.fail(key, "the bytes are an incomplete packet: a broker would wait for the rest, not reject it");
+    }
+    if (d.consumed != bytes.size()) r.fail(key, "the bytes hold more than one packet");
+    const auto type = codec::type_of(d.pkt);
+    const bool is_connect = type == codec::packet_type::connect;
+    if (first && !is_connect) return "a valid " + std::string(codec::to_string(type)) + ", but not a CONNECT";
+    if (!first && is_connect) return "a valid CONNECT, but a second one on the connection";
+    r.fail(key, "the strict codec decodes these bytes as a valid " + std::string(codec::to_string(type)) +
+                    (first ? " CONNECT" : "") + ": not a malformed packet");
+}
+
+std::vector<case_def> load_malformed(const json& doc, const std::filesystem::path& file) {
+    row_reader top{doc, file, ""};
+    top.get("kind");
+    top.get("comment");
+    const json* rows = top.get("rows");
+    if (rows == nullptr || !rows->is_array() || rows->empty()) top.fail("rows", "must be a non-empty array");
+    top.done();
+    std::vector<case_def> out;
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+        row_reader r{(*rows)[i], file, "/rows/" + std::to_string(i)};
+        if (!r.j.is_object()) r.fail("", "must be an object");
+        malformed_row base;
+        base.name = r.string("name");
+        if (!names.insert(base.name).second) r.fail("name", "duplicate row name '" + base.name + "'");
+        const std::string title = r.string("title");
+        const json* hex = r.get("hex");
+        if (hex == nullptr) r.fail("hex", "missing");
+        if (const json* v = r.get("first")) {
+            if (!v->is_boolean()) r.fail("first", "must be true or false");
+            base.first = v->get<bool>();
+        }
+        if (const json* v = r.get("reasons")) {
+            if (!v->is_array() || v->empty()) r.fail("reasons", "must be a non-empty array of 5.0 reason codes");
+            for (const auto& code : *v) {
+                if (!code.is_number_unsigned() || code.get<std::uint64_t>() < 0x80 || code.get<std::uint64_t>() > 255) {
+                    r.fail("reasons", "must be an array of error reason codes 128..255");
+                }
+                base.reasons.push_back(code.get<std::uint8_t>());
+            }
+        } else {
+            base.reasons = {codec::reason::malformed_packet, codec::reason::protocol_error};
+        }
+        const json* or_reply = r.get("or_reply");
+        const json* level = r.get("level");
+        const json* statements = r.get("statements");
+        r.get("comment");
+        r.done();
+        if (statements == nullptr || !statements->is_object() || statements->empty()) {
+            r.fail("statements", "must be an object with a list of statement IDs per version: {\"3.1.1\": [...], \"5\": [...]}");
+        }
+        for (auto it = statements->begin(); it != statements->end(); ++it) {
+            const auto vn = version_names.find(it.key());
+            if (vn == version_names.end()) r.fail("statements/" + it.key(), "unknown version (use \"3.1.1\" or \"5\")");
+            const std::string key_path = "statements/" + it.key();
+            malformed_row row = base;
+            case_info info;
+            if (!it->is_array() || it->empty()) r.fail(key_path, "must be a non-empty array of statement IDs");
+            for (const auto& s : *it) {
+                if (!s.is_string()) r.fail(key_path, "must be an array of strings");
+                info.statements.push_back(s.get<std::string>());
+            }
+            const json* h = for_version(r, hex, "hex", it.key());
+            if (h == nullptr || !h->is_string()) r.fail("hex", "needs a byte template (a string) for version " + it.key());
+            row.bytes_template = h->get<std::string>();
+            row.codec_verdict = check_row_bytes(r, row.bytes_template, vn->second, row.first, "hex");
+            if (const json* reply = for_version(r, or_reply, "or_reply", it.key())) {
+                try {
+                    pattern check(*reply);
+                } catch (const pattern_error& e) {
+                    throw fixture_error(file, r.path + "/or_reply" + e.path, e.what());
+                }
+                row.or_reply = *reply;
+            }
+            if (level != nullptr) {
+                const auto l = level->is_string() ? parse_level(level->get<std::string>()) : std::nullopt;
+                if (!l) r.fail("level", "must be \"MUST\", \"SHOULD\" or \"MAY\"");
+                info.lvl = *l;
+            }
+            info.id = std::string(vn->second == codec::protocol_version::v5 ? "v5/" : "v311/") + "malformed/" + row.name;
+            info.title = title;
+            try {
+                info = validated(std::move(info), relative_source(file));
+            } catch (const std::invalid_argument& e) {
+                r.fail("name", e.what());
+            }
+            out.push_back({std::move(info), [row](case_context& t) { run_row(t, row); }});
+        }
+    }
+    return out;
+}
+
+const register_matrix_format malformed_format("malformed-packets", &load_malformed);
+
+}  // namespace
+}  // namespace mqttspec::conformance
