@@ -1,0 +1,172 @@
+// 5.0 Subscription Options (3.8.3.1): No Local, Retain As Published, Retain Handling.
+#include "mqttspec/conformance/case.hpp"
+#include "mqttspec/conformance/verifiers.hpp"
+#include "v5_feature_helpers.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+using namespace v5feat;
+
+MQTTSPEC_CASE(no_local, {
+    .id = "v5/subscription-options/no-local",
+    .title = "With No Local 1 the server does not forward a client's own messages back to it, while others' still arrive",
+    .statements = {"MQTT-3.8.3-3"},
+    .needs = {requirement::qos1},
+}) {
+    auto& self = t.connect("self");
+    auto& other = t.connect("other");
+    const auto topic = t.topic("t");
+    self.subscribe({subscription(topic, 1, /*no_local=*/true)});
+    const auto own = self.publish(topic, "own", 1);
+    self.expect({{"type", "PUBACK"}, {"packet_id", own}});  // the broker has taken and routed it
+    // A message from another client on the same path comes after the own one; the own one must not
+    // have arrived before it (nor at all: expect_none ends with a barrier).
+    const auto id = other.publish(topic, "from-other", 1);
+    other.expect({{"type", "PUBACK"}, {"packet_id", id}});
+    const auto m = self.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "from-other"}});
+    self.acknowledge(m);
+    self.expect_none({{"type", "PUBLISH"}, {"payload", "own"}});
+}
+
+MQTTSPEC_CASE(no_local_off_echoes, {
+    .id = "v5/subscription-options/no-local-0-delivers-own-messages",
+    .title = "With No Local 0 a client's own message is delivered back to it like any other",
+    .statements = {"MQTT-4.5.0-1"},
+    .needs = {requirement::qos1},
+}) {
+    auto& self = t.connect("self");
+    const auto topic = t.topic("t");
+    self.subscribe({subscription(topic, 1, /*no_local=*/false)});
+    const auto own = self.publish(topic, "own", 1);
+    self.expect({{"type", "PUBACK"}, {"packet_id", own}});
+    const auto m = self.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "own"}});
+    self.acknowledge(m);
+}
+
+MQTTSPEC_CASE(no_local_shared_rejected, {
+    .id = "v5/subscription-options/no-local-on-shared-rejected",
+    .title = "No Local 1 on a Shared Subscription is a Protocol Error: the server closes the connection",
+    .statements = {"MQTT-3.8.3-4", "MQTT-4.13.1-1"},
+    .needs = {requirement::shared_subscriptions},
+}) {
+    auto& sub = t.connect("sub");
+    const auto filter = "$share/g/" + t.topic("t");
+    send_subscribe(sub, {subscription(filter, 1, /*no_local=*/true)});
+    expect_error_close(sub, "MQTT-3.8.3-4");
+}
+
+MQTTSPEC_CASE(retain_as_published_0, {
+    .id = "v5/subscription-options/retain-as-published-0",
+    .title = "With Retain As Published 0 a retained message forwarded to an existing subscription has RETAIN 0",
+    .statements = {"MQTT-3.3.1-12"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    const auto topic = t.topic("t");
+    t.retained_on(topic);
+    auto& sub = t.connect("sub");
+    auto& pub = t.connect("pub");
+    sub.subscribe({subscription(topic, 1, false, /*retain_as_published=*/false)});
+    pub.publish(topic, "live", 1, /*retain=*/true);
+    const auto m = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "live"}});
+    t.check(!m.as<codec::publish_packet>().retain, "the forwarded message kept RETAIN 1", "retain false",
+            m.as_json.dump());
+    sub.acknowledge(m);
+}
+
+MQTTSPEC_CASE(retain_as_published_1, {
+    .id = "v5/subscription-options/retain-as-published-1",
+    .title = "With Retain As Published 1 forwarded messages keep the RETAIN flag they were published with",
+    .statements = {"MQTT-3.3.1-13"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    const auto topic = t.topic("t");
+    t.retained_on(topic);
+    auto& sub = t.connect("sub");
+    auto& pub = t.connect("pub");
+    sub.subscribe({subscription(topic, 1, false, /*retain_as_published=*/true)});
+    pub.publish(topic, "retained", 1, true);
+    pub.publish(topic, "plain", 1, false);
+    const auto a = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "retained"}});
+    t.check(a.as<codec::publish_packet>().retain, "a message published with RETAIN 1 was forwarded with RETAIN 0",
+            "retain true", a.as_json.dump());
+    sub.acknowledge(a);
+    const auto b = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "plain"}});
+    t.check(!b.as<codec::publish_packet>().retain, "a message published with RETAIN 0 was forwarded with RETAIN 1",
+            "retain false", b.as_json.dump());
+    sub.acknowledge(b);
+}
+
+// Publishes one retained message on a fresh topic and returns the topic.
+std::string with_retained_message(case_context& t, const std::string& payload) {
+    const auto topic = t.topic("kept");
+    t.retained_on(topic);
+    auto& pub = t.connect("pub");
+    const auto id = pub.publish(topic, payload, 1, true);
+    pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
+    return topic;
+}
+
+MQTTSPEC_CASE(retain_handling_0, {
+    .id = "v5/subscription-options/retain-handling-0",
+    .title = "With Retain Handling 0 retained messages are sent on subscribing, and again when the subscription is replaced",
+    .statements = {"MQTT-3.3.1-9", "MQTT-3.8.4-4"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    const auto topic = with_retained_message(t, "r");
+    auto& sub = t.connect("sub");
+    sub.subscribe({subscription(topic, 1, false, false, 0)});
+    const auto first = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"retain", true}, {"payload", "r"}});
+    sub.acknowledge(first);
+    sub.subscribe({subscription(topic, 1, false, false, 0)});
+    const auto again = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"retain", true}, {"payload", "r"}});
+    sub.acknowledge(again);
+}
+
+MQTTSPEC_CASE(retain_handling_1_new, {
+    .id = "v5/subscription-options/retain-handling-1-new-subscription",
+    .title = "With Retain Handling 1 retained messages are sent when the subscription did not exist",
+    .statements = {"MQTT-3.3.1-10"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    const auto topic = with_retained_message(t, "r");
+    auto& sub = t.connect("sub");
+    sub.subscribe({subscription(topic, 1, false, false, 1)});
+    const auto m = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"retain", true}, {"payload", "r"}});
+    sub.acknowledge(m);
+}
+
+MQTTSPEC_CASE(retain_handling_1_existing, {
+    .id = "v5/subscription-options/retain-handling-1-existing-subscription",
+    .title = "With Retain Handling 1 no retained messages are sent when the subscription already existed",
+    .statements = {"MQTT-3.3.1-10"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    const auto topic = with_retained_message(t, "r");
+    auto& sub = t.connect("sub");
+    sub.subscribe({subscription(topic, 1, false, false, 1)});
+    const auto m = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"retain", true}, {"payload", "r"}});
+    sub.acknowledge(m);
+    sub.subscribe({subscription(topic, 1, false, false, 1)});  // the same filter: the subscription exists
+    sub.expect_none({{"type", "PUBLISH"}, {"topic", topic}});
+}
+
+MQTTSPEC_CASE(retain_handling_2, {
+    .id = "v5/subscription-options/retain-handling-2",
+    .title = "With Retain Handling 2 no retained messages are sent on subscribing, but new messages are",
+    .statements = {"MQTT-3.3.1-11"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    const auto topic = with_retained_message(t, "r");
+    auto& sub = t.connect("sub");
+    sub.subscribe({subscription(topic, 1, false, false, 2)});
+    // The subscription works: a live message arrives, and the retained one did not come before it.
+    auto& pub = t.connect("pub-live");
+    pub.publish(topic, "live", 1);
+    const auto live = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "live"}});
+    sub.acknowledge(live);
+    sub.expect_none({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "r"}});
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance
