@@ -1,0 +1,218 @@
+// 3.1.1 sessions: Clean Session (3.1.2.4), Session Present (3.2.2.2), message delivery retry (4.4).
+#include "mqttspec/conformance/case.hpp"
+#include "mqttspec/conformance/verifiers.hpp"
+#include "v311_helpers.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+using v311::connect_connack_first;
+using v311::session_present;
+
+MQTTSPEC_CASE(session_present_flags, {
+    .id = "v311/session/session-present",
+    .title = "Clean Session 0 without a stored session gets Session Present 0; reconnecting to the stored session gets Session Present 1",
+    .statements = {"MQTT-3.2.2-3", "MQTT-3.2.2-2", "MQTT-3.1.2-4"},
+}) {
+    const auto id = t.client_id("c");
+    auto first = connect_connack_first(t, "c", {.clean_start = false});
+    t.check(!session_present(first.connack), "Session Present 1 for a client identifier without a stored session",
+            "session_present false", first.connack.as_json.dump(), "MQTT-3.2.2-3");
+    first.c.disconnect();
+    auto again = connect_connack_first(t, "c2", {.client_id = id, .clean_start = false});
+    t.check(session_present(again.connack), "the session stored by the first connection was not resumed",
+            "session_present true", again.connack.as_json.dump(), "MQTT-3.2.2-2");
+}
+
+MQTTSPEC_CASE(subscriptions_survive, {
+    .id = "v311/session/subscriptions-survive-reconnect",
+    .title = "The subscriptions of a Clean Session 0 session survive the connection: messages arrive after reconnecting without subscribing again",
+    .statements = {"MQTT-3.1.2-4", "MQTT-4.1.0-1"},
+    .needs = {requirement::qos1},
+}) {
+    const auto id = t.client_id("sub");
+    const auto topic = t.topic("t");
+    auto& sub = t.connect("sub", {.clean_start = false});
+    sub.subscribe(topic, 1);
+    sub.disconnect();
+    auto again = connect_connack_first(t, "sub2", {.client_id = id, .clean_start = false});
+    auto& pub = t.connect("pub");
+    v311::publish_qos1_acked(pub, topic, "live-after-reconnect");
+    const auto msg = v311::expect_publish(again.c, topic, "live-after-reconnect", {{"qos", 1}});
+    again.c.acknowledge(msg);
+}
+
+// QoS 1 and 2 messages published while a Clean Session 0 client is away are queued and delivered
+// after it reconnects, after the CONNACK.
+void queued_while_offline(case_context& t, std::uint8_t qos) {
+    const auto id = t.client_id("sub");
+    const auto topic = t.topic("t");
+    auto& sub = t.connect("sub", {.clean_start = false});
+    sub.subscribe(topic, qos);
+    sub.disconnect();
+    auto& pub = t.connect("pub");
+    if (qos == 1) {
+        v311::publish_qos1_acked(pub, topic, "queued");
+    } else {
+        v311::publish_qos2_completed(pub, topic, "queued");
+    }
+    // The session may receive the message only once the broker handled the disconnect; the
+    // publisher's acknowledgement alone does not prove that. Reconnecting does: the broker either
+    // queued the message in the stored session or has the client online again.
+    auto again = connect_connack_first(t, "sub2", {.client_id = id, .clean_start = false});
+    t.check(session_present(again.connack), "the stored session was not resumed", "session_present true",
+            again.connack.as_json.dump(), "MQTT-3.2.2-2");
+    const auto msg = v311::expect_publish(again.c, topic, "queued", {{"qos", qos}});
+    again.c.acknowledge(msg);
+}
+
+MQTTSPEC_CASE(queued_qos1, {
+    .id = "v311/session/queued-qos1-while-offline",
+    .title = "A QoS 1 message published while a Clean Session 0 subscriber is disconnected is delivered when it reconnects",
+    .statements = {"MQTT-3.1.2-5", "MQTT-3.2.0-1", "MQTT-4.5.0-1"},
+    .needs = {requirement::qos1},
+}) {
+    queued_while_offline(t, 1);
+}
+
+MQTTSPEC_CASE(queued_qos2, {
+    .id = "v311/session/queued-qos2-while-offline",
+    .title = "A QoS 2 message published while a Clean Session 0 subscriber is disconnected is delivered when it reconnects",
+    .statements = {"MQTT-3.1.2-5", "MQTT-3.2.0-1", "MQTT-4.5.0-1"},
+    .needs = {requirement::qos2},
+}) {
+    queued_while_offline(t, 2);
+}
+
+MQTTSPEC_CASE(clean_session_discards, {
+    .id = "v311/session/clean-session-discards-state",
+    .title = "Connecting with Clean Session 1 discards the stored session: Session Present 0, and its subscriptions are gone afterwards",
+    .statements = {"MQTT-3.1.2-6", "MQTT-3.2.2-1", "MQTT-3.2.2-3"},
+}) {
+    const auto id = t.client_id("c");
+    const auto topic = t.topic("t");
+    auto& c = t.connect("c", {.clean_start = false});
+    c.subscribe(topic, 1);
+    c.disconnect();
+    auto clean = connect_connack_first(t, "clean", {.client_id = id, .clean_start = true});
+    t.check(!session_present(clean.connack), "Session Present 1 on a Clean Session 1 connection",
+            "session_present false", clean.connack.as_json.dump(), "MQTT-3.2.2-1");
+    clean.c.disconnect();
+    auto again = connect_connack_first(t, "again", {.client_id = id, .clean_start = false});
+    t.check(!session_present(again.connack), "a session survived a Clean Session 1 connection",
+            "session_present false", again.connack.as_json.dump(), "MQTT-3.1.2-6");
+    // The old subscription must be gone: a message to its topic does not arrive; the sentinel goes
+    // through a subscription made now.
+    const auto sentinel = t.topic("sentinel");
+    again.c.subscribe(sentinel, 0);
+    auto& pub = t.connect("pub");
+    v311::publish_qos1_acked(pub, topic, "to-discarded-subscription");
+    expect_no_delivery(pub, again.c, sentinel, pattern(json{{"type", "PUBLISH"}, {"topic", topic}}));
+}
+
+// Subscribes `id` (Clean Session 0) at `qos`, has a message published to it and returns the first
+// connection with the delivered PUBLISH not acknowledged.
+struct unacked_delivery {
+    client& sub;
+    received_packet publish;
+};
+unacked_delivery deliver_unacknowledged(case_context& t, std::uint8_t qos, const std::string& topic, const std::string& payload) {
+    auto& sub = t.connect("sub", {.clean_start = false});
+    sub.subscribe(topic, qos);
+    auto& pub = t.connect("pub");
+    if (qos == 1) {
+        v311::publish_qos1_acked(pub, topic, payload);
+    } else {
+        v311::publish_qos2_completed(pub, topic, payload);
+    }
+    auto msg = v311::expect_publish(sub, topic, payload, {{"qos", qos}, {"dup", false}});
+    return {sub, msg};
+}
+
+MQTTSPEC_CASE(qos1_resent_with_dup, {
+    .id = "v311/session/qos1-resent-on-reconnect",
+    .title = "An unacknowledged QoS 1 PUBLISH is re-sent on reconnection with Clean Session 0, with the original Packet Identifier and DUP 1",
+    .statements = {"MQTT-4.4.0-1", "MQTT-3.3.1-1"},
+    .needs = {requirement::qos1},
+}) {
+    const auto topic = t.topic("t");
+    auto [sub, msg] = deliver_unacknowledged(t, 1, topic, "unacked-1");
+    const auto id = msg.as<codec::publish_packet>().packet_id;
+    sub.close();  // network failure: no PUBACK, no DISCONNECT
+    auto again = connect_connack_first(t, "sub2", {.client_id = t.client_id("sub"), .clean_start = false});
+    const auto resent = v311::expect_publish(again.c, topic, "unacked-1", {{"qos", 1}});
+    t.check(resent.as<codec::publish_packet>().packet_id == id, "the message was re-sent with another Packet Identifier",
+            "packet_id " + std::to_string(id), resent.as_json.dump(), "MQTT-4.4.0-1");
+    t.check(resent.as<codec::publish_packet>().dup, "the re-delivered PUBLISH has DUP 0", "dup true",
+            resent.as_json.dump(), "MQTT-3.3.1-1");
+    again.c.acknowledge(resent);
+}
+
+MQTTSPEC_CASE(qos2_publish_resent_with_dup, {
+    .id = "v311/session/qos2-publish-resent-on-reconnect",
+    .title = "A QoS 2 PUBLISH not yet answered with PUBREC is re-sent on reconnection with the original Packet Identifier and DUP 1",
+    .statements = {"MQTT-4.4.0-1", "MQTT-3.3.1-1"},
+    .needs = {requirement::qos2},
+}) {
+    const auto topic = t.topic("t");
+    auto [sub, msg] = deliver_unacknowledged(t, 2, topic, "unacked-2");
+    const auto id = msg.as<codec::publish_packet>().packet_id;
+    sub.close();
+    auto again = connect_connack_first(t, "sub2", {.client_id = t.client_id("sub"), .clean_start = false});
+    const auto resent = v311::expect_publish(again.c, topic, "unacked-2", {{"qos", 2}});
+    t.check(resent.as<codec::publish_packet>().packet_id == id, "the message was re-sent with another Packet Identifier",
+            "packet_id " + std::to_string(id), resent.as_json.dump(), "MQTT-4.4.0-1");
+    t.check(resent.as<codec::publish_packet>().dup, "the re-delivered PUBLISH has DUP 0", "dup true",
+            resent.as_json.dump(), "MQTT-3.3.1-1");
+    again.c.acknowledge(resent);
+}
+
+MQTTSPEC_CASE(qos2_pubrel_resent, {
+    .id = "v311/session/qos2-pubrel-resent-on-reconnect",
+    .title = "A PUBREL not yet answered with PUBCOMP is re-sent on reconnection with the original Packet Identifier, and the PUBLISH is not",
+    .statements = {"MQTT-4.4.0-1", "MQTT-4.3.3-1"},
+    .needs = {requirement::qos2},
+}) {
+    const auto topic = t.topic("t");
+    auto [sub, msg] = deliver_unacknowledged(t, 2, topic, "released");
+    const auto id = msg.as<codec::publish_packet>().packet_id;
+    codec::pubrec_packet received;
+    received.packet_id = id;
+    sub.send(received);
+    sub.expect({{"type", "PUBREL"}, {"packet_id", id}});
+    sub.close();  // no PUBCOMP
+    auto again = connect_connack_first(t, "sub2", {.client_id = t.client_id("sub"), .clean_start = false});
+    again.c.expect({{"type", "PUBREL"}, {"packet_id", id}});
+    codec::pubcomp_packet complete;
+    complete.packet_id = id;
+    again.c.send(complete);
+    // 4.3.3: after sending PUBREL the sender must not re-send the PUBLISH.
+    again.c.expect_none({{"type", "PUBLISH"}, {"payload", "released"}});
+}
+
+MQTTSPEC_CASE(resend_order, {
+    .id = "v311/session/resent-in-original-order",
+    .title = "Unacknowledged QoS 1 messages are re-sent on reconnection in the order they were first sent",
+    .statements = {"MQTT-4.6.0-1", "MQTT-4.4.0-1", "MQTT-4.6.0-6"},
+    .needs = {requirement::qos1},
+}) {
+    const auto topic = t.topic("t");
+    auto& sub = t.connect("sub", {.clean_start = false});
+    sub.subscribe(topic, 1);
+    auto& pub = t.connect("pub");
+    std::vector<std::uint16_t> ids;
+    for (int i = 1; i <= 3; ++i) v311::publish_qos1_acked(pub, topic, "m" + std::to_string(i));
+    for (int i = 1; i <= 3; ++i) {
+        ids.push_back(v311::expect_publish(sub, topic, "m" + std::to_string(i)).as<codec::publish_packet>().packet_id);
+    }
+    sub.close();
+    auto again = connect_connack_first(t, "sub2", {.client_id = t.client_id("sub"), .clean_start = false});
+    for (int i = 1; i <= 3; ++i) {
+        const auto resent = again.c.expect_next({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "m" + std::to_string(i)},
+                                                 {"packet_id", ids[static_cast<std::size_t>(i - 1)]}, {"dup", true}});
+        again.c.acknowledge(resent);
+    }
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance
