@@ -2,6 +2,7 @@
 // bytes, and the JSON mapping round trip (to_json -> text -> from_json -> same packet, same bytes).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -66,13 +67,14 @@ public:
         for (const auto& info : mc::all_properties()) {
             if ((info.allowed_in & where) == 0 || below(3) != 0) continue;
             if (info.id == mc::property_id::authentication_data && !have_method) continue;
-            // Repeats stay adjacent: the JSON shape groups a property's values under one key.
             int count = 1;
             if (info.id == mc::property_id::user_property) count = 1 + below(3);
             if (info.id == mc::property_id::subscription_identifier && t == mc::packet_type::publish) count = 1 + below(2);
             for (int i = 0; i < count; ++i) out.push_back(value_of(info));
             have_method = have_method || info.id == mc::property_id::authentication_method;
         }
+        // Any wire order is kept, interleaved repeats included (the JSON then lists runs).
+        if (coin()) std::shuffle(out.begin(), out.end(), rng_);
         return out;
     }
 

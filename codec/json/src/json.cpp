@@ -1,6 +1,7 @@
 // The JSON mapping of packets (see json.hpp for the shape).
 #include "mqttspec/codec/json.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -94,32 +95,59 @@ ordered_json property_value(const property& p, const property_info* info) {
     return nullptr;
 }
 
-ordered_json properties_to_json(const property_list& props) {
+std::string property_key(const property& p, const property_info* info) {
+    if (info != nullptr) return std::string(info->name);
+    const auto id = static_cast<char>(p.id);
+    return "unknown_0x" + hex_of(std::string_view(&id, 1));
+}
+
+// One object for properties [first, last): a key per property; User Property is always a list of
+// pairs; any other property given more than once (Subscription Identifier in PUBLISH, or an invalid
+// repeat in a packet built for a test) becomes a list in wire order.
+ordered_json group_properties(const property* first, const property* last) {
     ordered_json out = ordered_json::object();
-    for (const auto& p : props) {
-        const property_info* info = find_property(static_cast<std::uint8_t>(p.id));
-        const std::string key = info != nullptr ? std::string(info->name)
-                                                : "unknown_0x" + hex_of(std::string_view(
-                                                      reinterpret_cast<const char*>(&p.id), 1));
-        ordered_json value = property_value(p, info);
-        const bool always_list = info != nullptr && info->id == property_id::user_property;
-        auto it = out.find(key);
-        if (always_list) {
-            if (it == out.end()) out[key] = ordered_json::array();
+    std::vector<std::pair<std::string, int>> seen;  // key, count
+    for (const property* p = first; p != last; ++p) {
+        const property_info* info = find_property(static_cast<std::uint8_t>(p->id));
+        const std::string key = property_key(*p, info);
+        ordered_json value = property_value(*p, info);
+        if (info != nullptr && info->id == property_id::user_property) {
+            if (!out.contains(key)) out[key] = ordered_json::array();
             out[key].push_back(std::move(value));
-        } else if (it == out.end()) {
-            out[key] = std::move(value);
-        } else {
-            // A repeated property (Subscription Identifier in PUBLISH, or an invalid repeat in a
-            // packet built for a test) becomes a list in wire order.
-            if (!it->is_array() || info == nullptr || info->type == property_type::string_pair) {
-                ordered_json first = std::move(*it);
-                *it = ordered_json::array({std::move(first)});
-            }
-            it->push_back(std::move(value));
+            continue;
         }
+        auto count = std::find_if(seen.begin(), seen.end(), [&](const auto& e) { return e.first == key; });
+        if (count == seen.end()) {
+            out[key] = std::move(value);
+            seen.emplace_back(key, 1);
+            continue;
+        }
+        if (count->second++ == 1) out[key] = ordered_json::array({std::move(out[key])});
+        out[key].push_back(std::move(value));
     }
     return out;
+}
+
+// An object keyed by property name. When the wire interleaves a property with others (user_property,
+// topic_alias, user_property), one object cannot keep that order: then a list of one-key objects,
+// one per run of equal identifiers, so that encoding the JSON reproduces the bytes.
+ordered_json properties_to_json(const property_list& props) {
+    std::vector<property_id> run_ids;
+    bool interleaved = false;
+    for (std::size_t i = 0; i < props.size(); ++i) {
+        if (i > 0 && props[i].id == props[i - 1].id) continue;
+        interleaved = interleaved || std::find(run_ids.begin(), run_ids.end(), props[i].id) != run_ids.end();
+        run_ids.push_back(props[i].id);
+    }
+    if (!interleaved) return group_properties(props.data(), props.data() + props.size());
+    ordered_json runs = ordered_json::array();
+    for (std::size_t i = 0; i < props.size();) {
+        std::size_t j = i + 1;
+        while (j < props.size() && props[j].id == props[i].id) ++j;
+        runs.push_back(group_properties(props.data() + i, props.data() + j));
+        i = j;
+    }
+    return runs;
 }
 
 void put_reason(ordered_json& j, packet_type t, protocol_version v, std::uint8_t code) {
@@ -371,47 +399,55 @@ property_list properties_from_json(reader& r, protocol_version v) {
     if (props == nullptr) return out;
     const std::string path = child(r.path(), "properties");
     if (!is_v5(v)) fail(path, "MQTT " + std::string(version_name(v)) + " has no properties");
-    if (!props->is_object()) fail(path, "expected an object keyed by property name");
-    for (auto it = props->begin(); it != props->end(); ++it) {
-        const std::string ppath = child(path, it.key());
-        const property_info* info = find_property(std::string_view(it.key()));
-        if (info == nullptr) fail(ppath, "unknown property (names are snake_case, e.g. message_expiry_interval)");
-        auto one = [&](const ordered_json& value, const std::string& vpath) {
-            property p;
-            p.id = info->id;
-            switch (info->type) {
-            case property_type::byte:
-            case property_type::two_byte:
-            case property_type::four_byte:
-            case property_type::varint:
-                p.integer = static_cast<std::uint32_t>(reader::number_value(value, vpath, max_for(info->type)));
-                break;
-            case property_type::utf8_string:
-                p.data = r.text_value(value, vpath);
-                break;
-            case property_type::binary:
-                p.data = r.hex_string(value, vpath);
-                break;
-            case property_type::string_pair:
-                if (!value.is_array() || value.size() != 2) fail(vpath, "expected a [name, value] pair");
-                p.data = r.text_value(value[0], child(vpath, std::size_t{0}));
-                p.value = r.text_value(value[1], child(vpath, std::size_t{1}));
-                break;
+    // An object keyed by property name, or (to keep an interleaved wire order) a list of such objects.
+    auto read_object = [&](const ordered_json& object, const std::string& opath) {
+        if (!object.is_object()) fail(opath, "expected an object keyed by property name");
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            const std::string ppath = child(opath, it.key());
+            const property_info* info = find_property(std::string_view(it.key()));
+            if (info == nullptr) fail(ppath, "unknown property (names are snake_case, e.g. message_expiry_interval)");
+            auto one = [&](const ordered_json& value, const std::string& vpath) {
+                property p;
+                p.id = info->id;
+                switch (info->type) {
+                case property_type::byte:
+                case property_type::two_byte:
+                case property_type::four_byte:
+                case property_type::varint:
+                    p.integer = static_cast<std::uint32_t>(reader::number_value(value, vpath, max_for(info->type)));
+                    break;
+                case property_type::utf8_string:
+                    p.data = r.text_value(value, vpath);
+                    break;
+                case property_type::binary:
+                    p.data = r.hex_string(value, vpath);
+                    break;
+                case property_type::string_pair:
+                    if (!value.is_array() || value.size() != 2) fail(vpath, "expected a [name, value] pair");
+                    p.data = r.text_value(value[0], child(vpath, std::size_t{0}));
+                    p.value = r.text_value(value[1], child(vpath, std::size_t{1}));
+                    break;
+                }
+                out.push_back(p);
+            };
+            const ordered_json& value = it.value();
+            if (info->type == property_type::string_pair) {
+                if (!value.is_array()) fail(ppath, "expected a list of [name, value] pairs");
+                for (std::size_t i = 0; i < value.size(); ++i) one(value[i], child(ppath, i));
+            } else if (value.is_array()) {
+                // A list means the property is repeated (valid only for Subscription Identifier in
+                // PUBLISH; allowed here so tests can send the invalid repeats).
+                if (value.empty()) fail(ppath, "empty list");
+                for (std::size_t i = 0; i < value.size(); ++i) one(value[i], child(ppath, i));
+            } else {
+                one(value, ppath);
             }
-            out.push_back(p);
-        };
-        const ordered_json& value = it.value();
-        if (info->type == property_type::string_pair) {
-            if (!value.is_array()) fail(ppath, "expected a list of [name, value] pairs");
-            for (std::size_t i = 0; i < value.size(); ++i) one(value[i], child(ppath, i));
-        } else if (value.is_array()) {
-            // A list means the property is repeated (valid only for Subscription Identifier in
-            // PUBLISH; allowed here so tests can send the invalid repeats).
-            if (value.empty()) fail(ppath, "empty list");
-            for (std::size_t i = 0; i < value.size(); ++i) one(value[i], child(ppath, i));
-        } else {
-            one(value, ppath);
         }
+    };
+    if (props->is_array()) {
+        for (std::size_t i = 0; i < props->size(); ++i) read_object((*props)[i], child(path, i));
+    } else {
+        read_object(*props, path);
     }
     return out;
 }

@@ -18,6 +18,9 @@
 // - UTF-8 string fields that are not well-formed UTF-8 (only in packets built to be invalid) are
 //   printed as "x_hex"; inside properties and filter lists as {"hex": "..."}. Input accepts both.
 // - a property repeated where the spec allows one (only in packets built to be invalid) is a list.
+// - when the wire interleaves a property with others (user_property, topic_alias, user_property),
+//   "properties" is a list of such objects, one per run of equal identifiers, so that the wire
+//   order survives (input accepts both forms).
 // - subscriptions carry "reserved_bits" (the options byte's reserved bits, as stored) only when
 //   non-zero.
 // Field order, per type: CONNECT protocol_name, protocol_level, clean_start, reserved_flag (only if
