@@ -1,4 +1,6 @@
 // `mqttspec coverage`: which statements of the inventory the cases cover.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -25,6 +27,27 @@ options:
   --uncovered        only broker-testable statements no case covers
   --help             this text
 )";
+
+// "MQTT-3.8.1-1" before "MQTT-3.10.1-1": digit runs compare as numbers.
+bool natural_less(const std::string& a, const std::string& b) {
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+            std::size_t ei = i, ej = j;
+            while (ei < a.size() && std::isdigit(static_cast<unsigned char>(a[ei]))) ++ei;
+            while (ej < b.size() && std::isdigit(static_cast<unsigned char>(b[ej]))) ++ej;
+            const auto na = std::stoull(a.substr(i, ei - i)), nb = std::stoull(b.substr(j, ej - j));
+            if (na != nb) return na < nb;
+            i = ei;
+            j = ej;
+        } else {
+            if (a[i] != b[j]) return a[i] < b[j];
+            ++i;
+            ++j;
+        }
+    }
+    return a.size() - i < b.size() - j;
+}
 
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "mqttspec coverage: %s (see mqttspec coverage --help)\n", message.c_str());
@@ -72,7 +95,12 @@ int run(std::span<char*> args) {
         }
         std::printf("MQTT %s\n", std::string(codec::to_string(v)).c_str());
         std::size_t testable = 0, covered_testable = 0, covered_any = 0;
-        for (const auto& [id, st] : table) {
+        std::vector<const cf::statement*> ordered;
+        for (const auto& entry : table) ordered.push_back(&entry.second);
+        std::sort(ordered.begin(), ordered.end(), [](const auto* x, const auto* y) { return natural_less(x->id, y->id); });
+        for (const cf::statement* entry : ordered) {
+            const auto& id = entry->id;
+            const auto& st = *entry;
             const auto it = covered_by.find(id);
             const bool covered = it != covered_by.end();
             testable += st.broker_testable();
