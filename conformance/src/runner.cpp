@@ -156,6 +156,9 @@ probe_result probe(const target& where, const profile& prof, const std::string& 
         if (e.kind == event_kind::malformed) {
             out.refused[v] = "the broker's answer does not decode as MQTT " + std::string(codec::to_string(v)) + ": " +
                              e.error.message + " [" + e.detail + "]";
+            // A CONNACK broken only in its reserved flags still answers this version: the cases judge
+            // it (each fails on the CONNACK, MQTT-3.2.2-1) instead of the run ending as "no MQTT version".
+            if (e.error.code == codec::errc::connack_reserved_flags) out.accepted[v] = capabilities::from_profile(v, prof);
             continue;
         }
         const auto* connack = std::get_if<codec::connack_packet>(&e.packet->packet);
@@ -178,7 +181,8 @@ probe_result probe(const target& where, const profile& prof, const std::string& 
             }
             c.disconnect();
         } catch (const case_failure& f) {
-            out.accepted.erase(v);
+            // The version is spoken (CONNACK 0); a missing PINGRESP is for the cases to report
+            // (MQTT-3.12.4-1), not a reason to skip the version.
             out.refused[v] = std::string("the broker did not answer PINGREQ: ") + f.what();
         }
     }
