@@ -80,6 +80,14 @@ enum class fault {
     no_local_ignored,
     receive_maximum_exceeded,
     disconnect_reason_wrong,
+    unsubscribe_ignored,
+    retain_not_cleared_by_empty_payload,
+    session_never_kept,
+    will_never_published,
+    accept_unsupported_protocol_level,
+    drop_assigned_client_id,
+    drop_forwarded_properties,
+    maximum_packet_size_ignored,
 };
 
 struct fault_info {
@@ -125,6 +133,14 @@ constexpr std::array fault_table{
     fault_info{fault::no_local_ignored, "no-local-ignored", "5.0: a client's own PUBLISH is delivered back to it despite No Local"},
     fault_info{fault::receive_maximum_exceeded, "receive-maximum-exceeded", "5.0: the broker is not told the client's Receive Maximum"},
     fault_info{fault::disconnect_reason_wrong, "disconnect-reason-wrong", "5.0: a DISCONNECT with an error reason (>= 0x80) says 0x00 Normal disconnection"},
+    fault_info{fault::unsubscribe_ignored, "unsubscribe-ignored", "UNSUBSCRIBE is acknowledged but the subscription stays"},
+    fault_info{fault::retain_not_cleared_by_empty_payload, "retain-not-cleared-by-empty-payload", "a retained PUBLISH with an empty payload does not clear the retained message"},
+    fault_info{fault::session_never_kept, "session-never-kept", "every CONNECT is treated as Clean Session/Clean Start 1"},
+    fault_info{fault::will_never_published, "will-never-published", "the will of a CONNECT is forgotten: never published"},
+    fault_info{fault::accept_unsupported_protocol_level, "accept-unsupported-protocol-level", "a CONNECT with an unsupported protocol level is accepted as 3.1.1"},
+    fault_info{fault::drop_assigned_client_id, "drop-assigned-client-id", "5.0: CONNACK to an empty client id has no Assigned Client Identifier"},
+    fault_info{fault::drop_forwarded_properties, "drop-forwarded-properties", "5.0: Payload Format Indicator, Content Type, Response Topic and Correlation Data are not forwarded"},
+    fault_info{fault::maximum_packet_size_ignored, "maximum-packet-size-ignored", "5.0: the broker is not told the client's Maximum Packet Size"},
 };
 
 std::optional<fault> parse_fault(std::string_view name) {
@@ -157,6 +173,18 @@ frame next_frame(std::span<const std::uint8_t> in) {
         }
     }
     return {frame_status::broken, 0};  // a fifth length byte: framing is lost for good
+}
+
+// Where a CONNECT's protocol level byte is (after the fixed header and the protocol name).
+std::optional<std::size_t> protocol_level_offset(std::span<const std::uint8_t> pkt) {
+    std::size_t pos = 1;
+    while (pos < pkt.size() && (pkt[pos] & 0x80)) ++pos;
+    ++pos;
+    if (pos + 2 > pkt.size()) return std::nullopt;
+    const std::size_t name_length = (std::size_t{pkt[pos]} << 8) | pkt[pos + 1];
+    pos += 2 + name_length;
+    if (pos >= pkt.size()) return std::nullopt;
+    return pos;
 }
 
 // The version a CONNECT announces (protocol name and level), read from the bytes before decoding.
@@ -383,6 +411,20 @@ private:
         if (d == direction::to_broker && type == codec::packet_type::connect && !connect_seen_) {
             version_ = connect_version(raw);
         }
+        if (fault_ == fault::accept_unsupported_protocol_level && d == direction::to_broker &&
+            type == codec::packet_type::connect && !connect_seen_) {
+            if (auto level = protocol_level_offset(raw); level && raw[*level] != 3 && raw[*level] != 4 && raw[*level] != 5) {
+                bytes rewritten(raw.begin(), raw.end());
+                rewritten[*level] = 4;
+                version_ = codec::protocol_version::v3_1_1;
+                auto retry = codec::decode(rewritten, version_, {});
+                if (retry.ok()) {
+                    connect_seen_ = true;
+                    to_broker(std::move(rewritten));
+                    return;
+                }
+            }
+        }
         codec::decode_options options;
         options.sender = d == direction::to_broker ? codec::sender::client : codec::sender::server;
         auto result = codec::decode(raw, version_, options);
@@ -417,6 +459,22 @@ private:
             connect_seen_ = true;
             if (const auto* p = codec::find(c->properties, codec::property_id::topic_alias_maximum)) {
                 client_topic_alias_maximum_ = static_cast<std::uint16_t>(p->integer);
+            }
+            if (fault_ == fault::session_never_kept && !c->clean_start) {
+                c->clean_start = true;
+                to_broker(pkt);
+                return;
+            }
+            if (fault_ == fault::will_never_published && c->will) {
+                c->will.reset();
+                to_broker(pkt);
+                return;
+            }
+            if (fault_ == fault::maximum_packet_size_ignored && v5 &&
+                codec::find(c->properties, codec::property_id::maximum_packet_size)) {
+                remove_property(c->properties, codec::property_id::maximum_packet_size);
+                to_broker(pkt);
+                return;
             }
             if (fault_ == fault::no_keepalive_enforcement && c->keep_alive != 0) {
                 c->keep_alive = 0;
@@ -458,6 +516,14 @@ private:
                 std::erase_if(no_local_subscriptions_, [&](const auto& n) { return n.filter == f; });
                 std::erase_if(wildcard_subscriptions_, [&](const auto& w) { return w.first == f; });
             }
+            if (fault_ == fault::unsubscribe_ignored) {
+                // Acknowledged as if each filter had been removed; the broker never hears of it.
+                codec::unsuback_packet ack;
+                ack.packet_id = u->packet_id;
+                if (v5) ack.reason_codes.assign(u->filters.size(), codec::reason::success);
+                to_client(codec::packet{ack});
+                return;
+            }
             to_broker(original);
             return;
         }
@@ -466,7 +532,12 @@ private:
             if (p->retain && !p->payload.empty()) {
                 shared_.retained_published.emplace(std::string(p->topic), std::string(p->payload));
             }
-            to_broker(original);
+            if (fault_ == fault::retain_not_cleared_by_empty_payload && p->retain && p->payload.empty()) {
+                p->retain = false;  // forwarded live, the stored message survives
+                to_broker(pkt);
+            } else {
+                to_broker(original);
+            }
             if (fault_ == fault::no_local_ignored && v5 && !p->topic.empty()) echo_to_publisher(*p);
             if (fault_ == fault::wildcard_leaks_dollar && !p->topic.empty() && p->topic[0] == '$') {
                 std::erase_if(shared_.sessions, [](const auto& w) { return w.expired(); });
@@ -620,6 +691,13 @@ private:
             case fault::pingresp_missing:
                 if (std::holds_alternative<codec::pingresp_packet>(pkt)) return;
                 break;
+            case fault::drop_assigned_client_id:
+                if (auto* a = std::get_if<codec::connack_packet>(&pkt);
+                    a && codec::find(a->properties, codec::property_id::assigned_client_identifier)) {
+                    remove_property(a->properties, codec::property_id::assigned_client_identifier);
+                    return to_client(pkt);
+                }
+                break;
             case fault::disconnect_reason_wrong:
                 if (auto* a = std::get_if<codec::disconnect_packet>(&pkt); a && a->reason_code >= 0x80) {
                     a->reason_code = codec::reason::normal_disconnection;
@@ -742,6 +820,18 @@ private:
                 if (v5 && codec::find(p.properties, codec::property_id::message_expiry_interval)) {
                     remove_property(p.properties, codec::property_id::message_expiry_interval);
                     return forward_publish(codec::encode(codec::packet{p}, version_), p.topic);
+                }
+                break;
+            case fault::drop_forwarded_properties:
+                if (v5) {
+                    const auto before = p.properties.size();
+                    for (auto id : {codec::property_id::payload_format_indicator, codec::property_id::content_type,
+                                    codec::property_id::response_topic, codec::property_id::correlation_data}) {
+                        remove_property(p.properties, id);
+                    }
+                    if (p.properties.size() != before) {
+                        return forward_publish(codec::encode(codec::packet{p}, version_), p.topic);
+                    }
                 }
                 break;
             case fault::reorder_deliveries:
