@@ -1,0 +1,176 @@
+// Helpers shared by the MQTT 5.0 core-family cases (v5_connect.cpp, v5_qos1.cpp, ...): CONNECT
+// packets with one flag bent, a raw exchange for replies the 5.0 decoder cannot read, ending a
+// connection in a way whose processing by the broker is observable, and quiet-period checks.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mqttspec/codec/json.hpp"
+#include "mqttspec/conformance/case.hpp"
+#include "mqttspec/conformance/transport.hpp"
+#include "mqttspec/conformance/verifiers.hpp"
+
+namespace mqttspec::conformance::v5core {
+
+// 4.13.1: before closing for a Malformed Packet the server SHOULD send DISCONNECT 0x81.
+inline const std::vector<std::uint8_t> malformed_reasons{codec::reason::malformed_packet};
+// 4.13.1: for a Protocol Error it SHOULD send DISCONNECT 0x82. Section 1.2 separates the two only by
+// whether the packet could be parsed first, and brokers that reject while parsing report 0x81; the
+// DISCONNECT is a SHOULD and the MUST is the close, so either general code is accepted.
+inline const std::vector<std::uint8_t> protocol_error_reasons{codec::reason::protocol_error,
+                                                              codec::reason::malformed_packet};
+
+// Offset of the Connect Flags byte in an encoded CONNECT: fixed header (type byte + Remaining
+// Length VBI), then protocol name (2 + 4 bytes) and protocol version (1 byte).
+inline std::size_t connect_flags_offset(const std::vector<std::uint8_t>& connect) {
+    std::size_t header = 1;
+    while (header < connect.size() && (connect[header] & 0x80) != 0) ++header;
+    return header + 1 + 2 + 4 + 1;
+}
+
+// The CONNECT `t.connect(name, options)` would send, encoded, with `set_bits` ORed into its Connect
+// Flags byte (the payload stays as the unmodified flags describe it).
+inline std::vector<std::uint8_t> connect_with_flag_bits(case_context& t, std::string_view name,
+                                                        const connect_options& options, std::uint8_t set_bits) {
+    auto bytes = codec::encode(t.make_connect(name, options), codec::protocol_version::v5);
+    bytes.at(connect_flags_offset(bytes)) |= set_bits;
+    return bytes;
+}
+
+// What a broker sent on a bare transport until it closed or the deadline passed.
+struct raw_reply {
+    std::vector<std::uint8_t> bytes;
+    bool closed = false;
+    std::string detail;
+};
+
+// Sends `request` on a new connection of its own and collects every byte the broker sends until it
+// closes (or the case's timeout passes). For replies that may come in another protocol version's
+// layout, which the strict 5.0 client would report as malformed before seeing the close.
+inline raw_reply raw_exchange(case_context& t, const std::string& name, std::span<const std::uint8_t> request) {
+    boost::asio::io_context io;
+    auto link = make_transport(io, t.where());
+    const auto until = clock::now() + t.timeout();
+    link->connect(until);
+    t.log().sent(name, nullptr, codec::to_hex(request));
+    link->write(request, until);
+    raw_reply reply;
+    for (;;) {
+        const auto before = reply.bytes.size();
+        const auto outcome = link->read(reply.bytes, until);
+        if (reply.bytes.size() > before) {
+            t.log().received(name, nullptr,
+                             codec::to_hex(std::span<const std::uint8_t>(reply.bytes).subspan(before)));
+        }
+        if (outcome.status == read_status::closed) {
+            reply.closed = true;
+            reply.detail = outcome.detail;
+            t.log().event(name, "connection closed: " + outcome.detail);
+            break;
+        }
+        if (outcome.status == read_status::timeout) break;
+    }
+    link->close();
+    return reply;
+}
+
+// Sends DISCONNECT with `reason` and waits for the broker to close the connection. 3.14.4: the
+// server closes after a client DISCONNECT (SHOULD); once it has, it has processed the DISCONNECT (Will
+// discarded or published, session stored), so later steps observe that state. A broker that keeps
+// the connection open is not failed here (a SHOULD); the client closes it instead.
+inline void disconnect_and_await_close(case_context& t, client& c, std::uint8_t reason = 0) {
+    codec::disconnect_packet d;
+    d.reason_code = reason;
+    c.send(d);
+    const auto until = c.default_deadline();
+    for (;;) {
+        auto e = c.next_event(until);
+        if (e.kind == event_kind::closed) return;
+        if (e.kind == event_kind::malformed) c.expect_well_formed();
+        if (e.kind == event_kind::timeout) {
+            t.note("the broker kept the connection open after DISCONNECT; the client closes it");
+            c.close();
+            return;
+        }
+    }
+}
+
+// The broker closes `c`, optionally after one DISCONNECT whose reason is in `reasons`; returns that
+// DISCONNECT when there was one. Like expect_connection_closed_or_disconnect, but hands the
+// DISCONNECT back for further checks (properties) and allows nothing after it (3.14.4-1).
+inline std::optional<received_packet> expect_close_maybe_disconnect(client& c, const std::vector<std::uint8_t>& reasons,
+                                                                     const std::string& statement) {
+    json allowed = json::array();
+    for (auto r : reasons) allowed.push_back(r);
+    const pattern disconnect(json{{"type", "DISCONNECT"}, {"reason_code", {{"any_of", allowed}}}});
+    const auto until = c.default_deadline();
+    std::optional<received_packet> seen;
+    for (;;) {
+        auto e = c.next_event(until);
+        switch (e.kind) {
+            case event_kind::closed:
+                return seen;
+            case event_kind::malformed:
+                c.expect_well_formed();
+                break;
+            case event_kind::timeout:
+                throw case_failure("the connection was still open " + std::to_string(c.timeout().count()) + " ms later",
+                                   "connection closed, optionally after " + disconnect.str(), "connection open",
+                                   statement);
+            case event_kind::packet:
+                if (seen) {
+                    throw case_failure("the broker sent a packet after its DISCONNECT", "connection closed",
+                                       e.packet->as_json.dump(), "MQTT-3.14.4-1");
+                }
+                if (auto why = disconnect.mismatch(e.packet->as_json); !why.empty()) {
+                    throw case_failure("the broker sent a packet where it must close the connection (" + why + ")",
+                                       "connection closed, optionally after " + disconnect.str(),
+                                       e.packet->as_json.dump(), statement);
+                }
+                seen = std::move(e.packet);
+                break;
+        }
+    }
+}
+
+// Nothing may arrive on `c` and the connection must stay open until `until` (a keep-alive period
+// being honoured). This waits on the connection itself, not a sleep: any packet or a close ends it.
+inline void expect_quiet_until(client& c, deadline until, const std::string& statement) {
+    auto e = c.next_event(until);
+    if (e.kind == event_kind::timeout) return;
+    if (e.kind == event_kind::malformed) c.expect_well_formed();
+    throw case_failure("the broker acted on a connection whose Keep Alive was honoured",
+                       "the connection stays open and quiet",
+                       e.kind == event_kind::closed ? "connection closed: " + e.detail : e.packet->as_json.dump(),
+                       statement);
+}
+
+// The CONNECT refusal a malformed CONNECT earns (3.1.4: close, CONNACK >= 0x80 allowed first).
+inline connect_rejection connect_refusal(std::string statement) {
+    connect_rejection r;
+    r.statement = std::move(statement);
+    return r;
+}
+
+inline codec::pubrel_packet pubrel(std::uint16_t packet_id) {
+    codec::pubrel_packet p;
+    p.packet_id = packet_id;
+    return p;
+}
+
+// A Will Message for connect_options; the strings must outlive the connect() call.
+inline codec::will_message will(std::string_view topic, std::string_view payload, std::uint8_t qos = 0,
+                                bool retain = false) {
+    codec::will_message w;
+    w.topic = topic;
+    w.payload = payload;
+    w.qos = qos;
+    w.retain = retain;
+    return w;
+}
+
+}  // namespace mqttspec::conformance::v5core

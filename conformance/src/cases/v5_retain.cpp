@@ -1,0 +1,150 @@
+// 5.0 section 3.3.1.3 RETAIN: storing, replacing and clearing retained messages.
+#include "mqttspec/conformance/case.hpp"
+#include "mqttspec/conformance/verifiers.hpp"
+#include "v5_core_support.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+using namespace v5core;
+
+// Publishes a retained QoS 1 message and waits for its PUBACK (the broker has stored it); the
+// cleanup clears the topic.
+void publish_retained(case_context& t, client& pub, const std::string& topic, std::string_view payload) {
+    t.retained_on(topic);
+    const auto id = pub.publish(topic, payload, 1, true);
+    pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
+}
+
+// Subscribes `sub` to `topic` and returns what it received for `topic` because of that SUBSCRIBE.
+// Absence is proved with a marker: a retained message on another topic, subscribed to with a second
+// SUBSCRIBE after the first; the broker handles the two SUBSCRIBEs in order, so retained messages for
+// the first arrive before the marker.
+std::vector<received_packet> retained_at_subscribe(case_context& t, client& pub, client& sub, const std::string& topic,
+                                                   std::uint8_t qos = 1) {
+    const auto marker = t.topic("marker");
+    publish_retained(t, pub, marker, "marker");
+    sub.subscribe(topic, qos);
+    sub.subscribe(marker, 1);
+    const auto m = sub.expect({{"type", "PUBLISH"}, {"topic", marker}, {"payload", "marker"}});
+    sub.acknowledge(m);
+    std::vector<received_packet> got;
+    for (auto& r : sub.take_all({{"type", "PUBLISH"}, {"topic", topic}})) {
+        if (r.sequence < m.sequence) got.push_back(std::move(r));
+    }
+    for (const auto& r : got) sub.acknowledge(r);
+    return got;
+}
+
+std::string describe(const std::vector<received_packet>& packets) {
+    std::string out;
+    for (const auto& p : packets) out += (out.empty() ? "" : ", ") + p.as_json.dump();
+    return out.empty() ? "nothing" : out;
+}
+
+MQTTSPEC_CASE(stored_and_sent, {
+    .id = "v5/retain/sent-to-new-subscriber",
+    .title = "A retained message is stored and sent, with RETAIN 1, to a client that subscribes later",
+    .statements = {"MQTT-3.3.1-5"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    auto& pub = t.connect("pub");
+    const auto topic = t.topic("r");
+    publish_retained(t, pub, topic, "stored");
+    auto& sub = t.connect("sub");
+    const auto got = retained_at_subscribe(t, pub, sub, topic);
+    t.check(got.size() == 1 && got[0].as_json.value("payload", "") == "stored" && got[0].as_json.value("retain", false),
+            "the new subscriber did not get the retained message once with RETAIN 1",
+            "one PUBLISH 'stored' with retain true", describe(got), "MQTT-3.3.1-5");
+}
+
+MQTTSPEC_CASE(replaced, {
+    .id = "v5/retain/replaced-by-newer",
+    .title = "A new retained message replaces the one stored on its topic: a later subscriber gets only the newer one",
+    .statements = {"MQTT-3.3.1-5"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    auto& pub = t.connect("pub");
+    const auto topic = t.topic("r");
+    publish_retained(t, pub, topic, "old");
+    publish_retained(t, pub, topic, "new");
+    auto& sub = t.connect("sub");
+    const auto got = retained_at_subscribe(t, pub, sub, topic);
+    t.check(got.size() == 1 && got[0].as_json.value("payload", "") == "new",
+            "the retained message was not replaced", "one PUBLISH 'new'", describe(got), "MQTT-3.3.1-5");
+}
+
+MQTTSPEC_CASE(empty_clears, {
+    .id = "v5/retain/empty-payload-clears",
+    .title = "A retained message with an empty payload is forwarded to current subscribers and clears the topic: later subscribers get nothing",
+    .statements = {"MQTT-3.3.1-6", "MQTT-3.3.1-7"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    auto& pub = t.connect("pub");
+    auto& live = t.connect("live");
+    const auto topic = t.topic("r");
+    publish_retained(t, pub, topic, "to-clear");
+    live.subscribe(topic, 1);
+    live.acknowledge(live.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "to-clear"}}));
+    publish_retained(t, pub, topic, "");
+    // MQTT-3.3.1-6: forwarded as a normal message (RETAIN 0 on live delivery with Retain As Published 0).
+    live.acknowledge(live.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", ""}}));
+    auto& late = t.connect("late");
+    const auto got = retained_at_subscribe(t, pub, late, topic);
+    t.check(got.empty(), "a subscriber got a retained message after it was cleared", "nothing", describe(got),
+            "MQTT-3.3.1-7");
+}
+
+MQTTSPEC_CASE(non_retained_leaves_retained, {
+    .id = "v5/retain/non-retained-leaves-stored",
+    .title = "A PUBLISH with RETAIN 0 is not stored and leaves the topic's retained message in place",
+    .statements = {"MQTT-3.3.1-8"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    auto& pub = t.connect("pub");
+    const auto topic = t.topic("r");
+    publish_retained(t, pub, topic, "retained");
+    const auto id = pub.publish(topic, "not-retained", 1, false);
+    pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
+    auto& sub = t.connect("sub");
+    const auto got = retained_at_subscribe(t, pub, sub, topic);
+    t.check(got.size() == 1 && got[0].as_json.value("payload", "") == "retained",
+            "a non-retained PUBLISH changed the retained message", "one PUBLISH 'retained'", describe(got),
+            "MQTT-3.3.1-8");
+}
+
+MQTTSPEC_CASE(retained_qos, {
+    .id = "v5/retain/sent-at-minimum-qos",
+    .title = "A retained QoS 1 message is sent to a QoS 0 subscription at QoS 0",
+    .statements = {"MQTT-3.8.4-8", "MQTT-3.3.1-5"},
+    .needs = {requirement::retain, requirement::qos1},
+}) {
+    auto& pub = t.connect("pub");
+    const auto topic = t.topic("r");
+    publish_retained(t, pub, topic, "q1");
+    auto& sub = t.connect("sub");
+    const auto got = retained_at_subscribe(t, pub, sub, topic, 0);
+    t.check(got.size() == 1 && got[0].as_json.value("qos", -1) == 0,
+            "the retained message did not arrive once at the subscription's QoS 0", "one PUBLISH with qos 0",
+            describe(got), "MQTT-3.8.4-8");
+}
+
+MQTTSPEC_CASE(wildcard_gets_all, {
+    .id = "v5/retain/wildcard-subscription-gets-each",
+    .title = "A wildcard subscription receives the retained message of every matching topic",
+    .statements = {"MQTT-3.3.1-5"},
+    .needs = {requirement::retain, requirement::qos1, requirement::wildcard_subscriptions},
+}) {
+    auto& pub = t.connect("pub");
+    const auto x = t.topic("w/x"), y = t.topic("w/y");
+    publish_retained(t, pub, x, "x");
+    publish_retained(t, pub, y, "y");
+    auto& sub = t.connect("sub");
+    const auto filter = t.topic("w/+");
+    sub.subscribe(filter, 1);
+    sub.acknowledge(sub.expect({{"type", "PUBLISH"}, {"topic", x}, {"retain", true}, {"payload", "x"}}));
+    sub.acknowledge(sub.expect({{"type", "PUBLISH"}, {"topic", y}, {"retain", true}, {"payload", "y"}}));
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance

@@ -1,0 +1,96 @@
+// 5.0 section 3.10 UNSUBSCRIBE and 3.11 UNSUBACK.
+#include "mqttspec/conformance/case.hpp"
+#include "mqttspec/conformance/verifiers.hpp"
+#include "v5_core_support.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+using namespace v5core;
+
+// Sends one UNSUBSCRIBE with these filters and returns the UNSUBACK with its packet identifier.
+received_packet unsubscribe_all(client& c, std::uint16_t packet_id, const std::vector<std::string>& filters) {
+    codec::unsubscribe_packet u;
+    u.packet_id = packet_id;
+    for (const auto& f : filters) u.filters.push_back(f);
+    c.send(u);
+    return c.expect({{"type", "UNSUBACK"}, {"packet_id", packet_id}});
+}
+
+MQTTSPEC_CASE(unsuback_success, {
+    .id = "v5/unsubscribe/unsuback-success",
+    .title = "UNSUBSCRIBE of an existing subscription is answered by one UNSUBACK with its Packet Identifier and reason code 0x00",
+    .statements = {"MQTT-3.10.4-4", "MQTT-3.10.4-5", "MQTT-2.2.1-6", "MQTT-3.11.3-2"},
+}) {
+    auto& c = t.connect("c");
+    const auto topic = t.topic("a");
+    c.subscribe(topic, 0);
+    const auto ack = unsubscribe_all(c, 0x2345, {topic});
+    t.check(ack.as_json.at("reason_codes") == json::array({0}), "UNSUBACK does not report Success for the filter",
+            "reason_codes [0]", ack.as_json.dump(), "MQTT-3.11.3-2");
+    c.expect_none({{"type", "UNSUBACK"}});
+}
+
+MQTTSPEC_CASE(no_subscription_existed, {
+    .id = "v5/unsubscribe/no-subscription-existed",
+    .title = "UNSUBSCRIBE of a filter with no subscription is still answered by an UNSUBACK, with reason code 0x11",
+    .statements = {"MQTT-3.10.4-5", "MQTT-3.11.3-2"},
+}) {
+    auto& c = t.connect("c");
+    const auto ack = unsubscribe_all(c, 7, {t.topic("never-subscribed")});
+    t.check(ack.as_json.at("reason_codes") == json::array({codec::reason::no_subscription_existed}),
+            "UNSUBACK does not say that no subscription existed", "reason_codes [17] (0x11)", ack.as_json.dump(),
+            "MQTT-3.11.3-2");
+}
+
+MQTTSPEC_CASE(reason_codes_in_order, {
+    .id = "v5/unsubscribe/reason-codes-in-order",
+    .title = "An UNSUBSCRIBE with several filters gets one UNSUBACK with one reason code per filter, in the order of the filters",
+    .statements = {"MQTT-3.11.3-1", "MQTT-3.10.4-6", "MQTT-3.11.3-2"},
+}) {
+    auto& c = t.connect("c");
+    const auto a = t.topic("a"), b = t.topic("b");
+    c.subscribe(a, 0);
+    c.subscribe(b, 0);
+    // existing, missing, existing, missing: any reordering changes the expected list.
+    const auto ack = unsubscribe_all(c, 9, {a, t.topic("x"), b, t.topic("y")});
+    const json expected = json::array({0x00, 0x11, 0x00, 0x11});
+    t.check(ack.as_json.at("reason_codes") == expected, "UNSUBACK reason codes do not follow the filters",
+            "reason_codes " + expected.dump(), ack.as_json.dump(), "MQTT-3.11.3-1");
+}
+
+MQTTSPEC_CASE(delivery_stops, {
+    .id = "v5/unsubscribe/delivery-stops",
+    .title = "After UNSUBACK no new message on the removed subscription is delivered",
+    .statements = {"MQTT-3.10.4-2", "MQTT-3.10.4-1"},
+}) {
+    auto& sub = t.connect("sub");
+    auto& pub = t.connect("pub");
+    const auto gone = t.topic("gone"), kept = t.topic("kept");
+    sub.subscribe(gone, 0);
+    sub.subscribe(kept, 0);
+    sub.unsubscribe(gone);
+    pub.publish(gone, "after-unsubscribe", 0);
+    expect_no_delivery(pub, sub, kept, {{"type", "PUBLISH"}, {"topic", gone}});
+}
+
+MQTTSPEC_CASE(exact_filter_match, {
+    .id = "v5/unsubscribe/filter-compared-exactly",
+    .title = "UNSUBSCRIBE removes only a subscription whose filter is identical: a topic matching a wildcard subscription does not remove it",
+    .statements = {"MQTT-3.10.4-1"},
+    .needs = {requirement::wildcard_subscriptions},
+}) {
+    auto& sub = t.connect("sub");
+    auto& pub = t.connect("pub");
+    const auto wildcard = t.topic("+"), topic = t.topic("x");
+    sub.subscribe(wildcard, 0);
+    const auto ack = unsubscribe_all(sub, 3, {topic});  // matches the filter, but is not it
+    t.check(ack.as_json.at("reason_codes") == json::array({codec::reason::no_subscription_existed}),
+            "UNSUBSCRIBE of a topic matching a wildcard filter was treated as removing it", "reason_codes [17] (0x11)",
+            ack.as_json.dump(), "MQTT-3.10.4-1");
+    pub.publish(topic, "still-subscribed", 0);
+    sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "still-subscribed"}});
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance
