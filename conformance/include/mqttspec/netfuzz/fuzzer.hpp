@@ -1,0 +1,102 @@
+// The network fuzzer's driver (`mqttspec fuzz`) and the replay of saved findings (`mqttspec replay`).
+//
+// Workers (threads, each with its own io_context, executor, generator and corpus) run sequences
+// concurrently; iteration i is generated from (seed, i) alone and worker w runs iterations
+// i = w, w + W, w + 2W, ..., so --seed fixes what is sent. A sequence whose broker answers were
+// never seen before (response signature) joins the worker's corpus and is mutated further.
+//
+// Findings:
+//   malformed_reply  a broker packet failed strict decoding (sender = server)   [minimised]
+//   hang             a barrier timed out AND two liveness probes on fresh connections failed
+//   crash            --watch-pid: the broker process is gone (or a zombie)
+//   unreachable      the broker refuses connections it accepted before (no --watch-pid, or alive)
+//   rss_growth       --watch-pid: VmRSS grew more than --max-rss-growth over the start
+//   fd_growth        --watch-pid: open descriptors grew more than --max-fd-growth over the start
+// crash/hang/unreachable stop the run: the broker is down, so those reproducers hold every
+// sequence in flight (and the three before it) per worker instead of a minimised one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mqttspec/codec/types.hpp"
+#include "mqttspec/netfuzz/executor.hpp"
+
+namespace mqttspec::netfuzz {
+
+struct watch_limits {
+    std::uint64_t max_rss_growth_kib = 128 * 1024;
+    std::uint64_t max_fd_growth = 256;
+};
+
+struct fuzz_options {
+    executor_options exec;
+    std::vector<codec::protocol_version> versions;  // empty: 3.1.1 and 5 (3.1 now and then)
+    std::uint64_t seed = 1;
+    std::optional<double> duration_s;
+    std::optional<std::uint64_t> iterations;
+    unsigned workers = 4;
+    std::string out_dir = "mqttspec-findings";
+    std::string stats_file;
+    std::optional<int> watch_pid;
+    watch_limits limits;
+    unsigned probe_every = 256;  // liveness probe every N sequences per worker
+    std::chrono::milliseconds status_interval{2000};
+    unsigned minimise_attempts = 64;
+    std::FILE* status_out = stderr;
+};
+
+struct finding {
+    std::string kind;
+    std::string details;
+    std::string reproducer;  // path of the saved JSON
+    std::uint64_t iteration = 0;
+};
+
+struct fuzz_result {
+    bool start_failed = false;  // broker unreachable (or --watch-pid not a live process) at start
+    std::string start_error;
+    std::uint64_t iterations = 0;
+    double duration_s = 0;
+    std::vector<finding> findings;
+    std::size_t distinct_responses = 0;
+    std::size_t corpus_size = 0;
+    std::uint64_t suspects_cleared = 0;  // barrier timeouts after which the broker proved alive
+    std::uint64_t probes = 0;
+};
+
+fuzz_result run_fuzzer(const fuzz_options& options);
+
+struct replay_options {
+    executor_options exec;
+    std::optional<int> watch_pid;
+    watch_limits limits;
+    std::optional<unsigned> repeat;  // default: 1, or the file's "repeat" for growth findings
+    std::FILE* log = stdout;
+};
+
+struct replay_result {
+    bool start_failed = false;
+    std::string start_error;
+    std::string recorded_kind;
+    std::vector<std::string> observed_kinds;
+    bool reproduced = false;
+};
+
+// Throws reproducer_error naming the file and field for unreadable or invalid files.
+replay_result replay_file(const std::string& path, const replay_options& options);
+
+// /proc/PID sampling for --watch-pid.
+struct process_sample {
+    bool alive = false;        // exists and is not a zombie
+    std::string state;         // "S (sleeping)", "Z (zombie)", "gone"
+    std::uint64_t rss_kib = 0;
+    std::uint64_t fds = 0;
+};
+process_sample sample_process(int pid);
+
+}  // namespace mqttspec::netfuzz

@@ -1,0 +1,358 @@
+#include "mqttspec/netfuzz/executor.hpp"
+
+#include <utility>  // before Asio (see transport.cpp)
+
+#include <boost/asio/io_context.hpp>
+#include <optional>
+#include <cstdio>
+#include <cstdlib>
+
+#include "mqttspec/codec/decoder.hpp"
+#include "mqttspec/codec/encoder.hpp"
+#include "mqttspec/codec/json.hpp"
+#include "mqttspec/codec/packets.hpp"
+#include "mqttspec/codec/raw_builder.hpp"
+
+namespace mqttspec::netfuzz {
+
+namespace {
+
+using conformance::clock;
+using conformance::read_status;
+using conformance::transport_errc;
+using conformance::transport_error;
+using codec::protocol_version;
+
+std::uint64_t fnv(std::uint64_t h, std::string_view s) {
+    for (const char c : s) {
+        h ^= static_cast<std::uint8_t>(c);
+        h *= 0x100000001B3ull;
+    }
+    return h;
+}
+
+// "CONNACK(0)", "SUBACK(0,128)", "PUBLISH(q1)": enough to tell broker behaviours apart.
+std::string token_of(const codec::packet& p) {
+    std::string t(codec::to_string(codec::type_of(p)));
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, codec::connack_packet> || std::is_same_v<T, codec::disconnect_packet> ||
+                          std::is_same_v<T, codec::auth_packet>) {
+                t += "(" + std::to_string(x.reason_code) + ")";
+            } else if constexpr (std::is_same_v<T, codec::puback_packet> || std::is_same_v<T, codec::pubrec_packet> ||
+                                 std::is_same_v<T, codec::pubrel_packet> || std::is_same_v<T, codec::pubcomp_packet>) {
+                t += "(" + std::to_string(x.reason_code) + ")";
+            } else if constexpr (std::is_same_v<T, codec::suback_packet> || std::is_same_v<T, codec::unsuback_packet>) {
+                t += "(";
+                for (std::size_t i = 0; i < x.reason_codes.size(); ++i) t += (i ? "," : "") + std::to_string(x.reason_codes[i]);
+                t += ")";
+            } else if constexpr (std::is_same_v<T, codec::publish_packet>) {
+                t += "(q" + std::to_string(x.qos) + ")";
+            }
+        },
+        p);
+    return t;
+}
+
+// The versions a broker may answer in, from the CONNECT it was sent. A CONNECT whose protocol
+// name and level agree fixes the version; anything else (no CONNECT first, a mutated name or
+// level) lets the broker answer as 3.1.1 or 5.0, so both are accepted.
+std::vector<protocol_version> reply_versions(const std::vector<std::uint8_t>& written) {
+    const std::vector<protocol_version> either{protocol_version::v3_1_1, protocol_version::v5};
+    if (written.size() < 2 || (written[0] & 0xF0) != 0x10) return either;
+    std::size_t pos = 1;
+    while (pos < written.size() && (written[pos] & 0x80u) && pos < 4) ++pos;
+    ++pos;
+    if (pos + 2 > written.size()) return either;
+    const std::size_t name_len = static_cast<std::size_t>(written[pos] << 8 | written[pos + 1]);
+    pos += 2;
+    if (pos + name_len + 1 > written.size()) return either;
+    const std::string name(written.begin() + static_cast<std::ptrdiff_t>(pos),
+                           written.begin() + static_cast<std::ptrdiff_t>(pos + name_len));
+    const auto level = written[pos + name_len];
+    if (name == "MQTT" && level == 4) return {protocol_version::v3_1_1};
+    if (name == "MQTT" && level == 5) return {protocol_version::v5};
+    if (name == "MQIsdp" && level == 3) return {protocol_version::v3_1};
+    return either;
+}
+
+struct reply_decoder {
+    protocol_version version;
+    codec::stream_decoder decoder;
+    bool failed = false;
+    bool exempt = false;  // stopped on a reply the version permits though the codec rejects it
+    codec::decode_error error;
+    unsigned pingresps = 0;
+    std::vector<std::string> tokens;
+};
+
+struct connection {
+    std::unique_ptr<conformance::transport> t;
+    bool opened = false;
+    bool finished = false;  // closed by the peer or by us
+    frame_tracker framing;
+    std::vector<std::uint8_t> written_head;  // first bytes written: which versions may answer
+    std::vector<reply_decoder> decoders;
+    std::vector<std::uint8_t> received;
+    bool malformed_reported = false;
+    std::string end;  // how the connection ended: "answered", "closed: ...", "abandoned", "timeout"
+
+    unsigned pingresps() const {
+        unsigned n = 0;
+        for (const auto& d : decoders) if (!d.failed) n = std::max(n, d.pingresps);
+        return n;
+    }
+    const std::vector<std::string>* tokens() const {
+        for (const auto& d : decoders) if (!d.failed) return &d.tokens;
+        return decoders.empty() ? nullptr : &decoders.front().tokens;
+    }
+};
+
+}  // namespace
+
+executor::executor(executor_options options)
+    : options_(std::move(options)), io_(std::make_unique<boost::asio::io_context>()) {
+    if (options_.where.kind == conformance::transport_kind::tcp && !options_.generic_transport) {
+        resolved_ = resolve_once(options_.where);
+    }
+}
+
+std::unique_ptr<conformance::transport> executor::open_transport() {
+    if (resolved_) return make_fast_tcp_transport(*resolved_, options_.where.url());
+    return conformance::make_transport(*io_, options_.where);
+}
+
+executor::~executor() = default;
+
+outcome executor::run(const sequence& s) {
+    outcome out;
+    std::vector<connection> conns(s.connection_count());
+    std::vector<std::uint8_t> chunk;
+
+    auto absorb = [&](std::size_t index, connection& c) {
+        if (chunk.empty()) return;
+        c.received.insert(c.received.end(), chunk.begin(), chunk.end());
+        if (c.decoders.empty()) {
+            codec::decode_options o;
+            o.sender = codec::sender::server;
+            for (const auto v : reply_versions(c.written_head)) c.decoders.push_back({v, codec::stream_decoder(v, o), false, false, {}, 0, {}});
+        }
+        for (auto& d : c.decoders) {
+            if (d.failed) continue;
+            d.decoder.feed(chunk);
+            for (;;) {
+                auto r = d.decoder.next();
+                if (r.status == codec::decode_status::need_more) break;
+                if (r.status == codec::decode_status::error) {
+                    d.failed = true;
+                    d.error = r.error;
+                    // MQTT 3.1 never required a SUBSCRIBE to carry a topic (the rule is 3.1.1's
+                    // MQTT-3.8.3-3), so an empty SUBACK answering an empty 3.1 SUBSCRIBE is no
+                    // broker bug; this connection's later replies go unchecked.
+                    d.exempt = d.version == codec::protocol_version::v3_1 && r.error.code == codec::errc::empty_suback_payload;
+                    break;
+                }
+                if (codec::type_of(r.pkt) == codec::packet_type::pingresp) ++d.pingresps;
+                auto token = token_of(r.pkt);
+                if (d.tokens.empty() || d.tokens.back() != token) d.tokens.push_back(std::move(token));
+            }
+        }
+        chunk.clear();
+        bool all_failed = true;
+        for (const auto& d : c.decoders) all_failed = all_failed && d.failed && !d.exempt;
+        if (all_failed && !c.malformed_reported) {
+            c.malformed_reported = true;
+            malformed_reply m;
+            m.conn = index;
+            const auto& first = c.decoders.front();
+            m.error_code = std::string(codec::to_string(first.error.code));
+            m.error = codec::to_json(first.error);
+            m.received_hex = codec::to_hex(c.received);
+            for (const auto& d : c.decoders) m.version += (m.version.empty() ? "" : " and ") + std::string(codec::to_string(d.version));
+            if (c.decoders.size() > 1) {
+                for (std::size_t k = 1; k < c.decoders.size(); ++k) {
+                    m.error["also_as_" + std::string(codec::to_string(c.decoders[k].version))] = codec::to_json(c.decoders[k].error);
+                }
+            }
+            out.malformed.push_back(std::move(m));
+        }
+    };
+
+    auto read_once = [&](std::size_t index, connection& c, conformance::deadline until) -> read_status {
+        const auto r = c.t->read(chunk, until);
+        if (r.status == read_status::data) absorb(index, c);
+        if (r.status == read_status::closed) {
+            c.finished = true;
+            c.end = "closed: " + r.detail;
+        }
+        return r.status;
+    };
+
+    // Collects what has already arrived without waiting.
+    auto collect_ready = [&](std::size_t index, connection& c) {
+        for (int guard = 0; guard < 64 && !c.finished; ++guard) {
+            if (io_->stopped()) io_->restart();
+            io_->poll();
+            if (read_once(index, c, clock::now()) != read_status::data) break;
+        }
+    };
+
+    for (const auto& st : s.steps) {
+        auto& c = conns[st.conn];
+        if (st.kind == step_kind::write) {
+            if (c.finished) continue;
+            if (!c.opened) {
+                c.t = open_transport();
+                try {
+                    const auto tc = clock::now();
+                    c.t->connect(clock::now() + options_.connect_timeout);
+                    if (std::getenv("NF_TRACE")) std::fprintf(stderr, "  connect c%d %.2f ms\n", int(st.conn), std::chrono::duration<double, std::milli>(clock::now() - tc).count());
+                } catch (const transport_error& e) {
+                    out.connect_failed = true;
+                    out.refused = e.code == transport_errc::connect;
+                    out.connect_error = e.what();
+                    return out;
+                }
+                c.opened = true;
+            } else {
+                collect_ready(st.conn, c);
+                if (c.finished) continue;
+            }
+            if (c.written_head.size() < 64) c.written_head.insert(c.written_head.end(), st.bytes.begin(), st.bytes.end());
+            c.framing.feed(st.bytes);
+            try {
+                c.t->write(st.bytes, clock::now() + options_.barrier_timeout);
+            } catch (const transport_error&) {
+                // The broker closed first (usually on a malformed packet); read what it said.
+                read_once(st.conn, c, clock::now() + options_.barrier_timeout);
+                c.finished = true;
+                if (c.end.empty()) c.end = "closed before write";
+            }
+            continue;
+        }
+        // Barrier.
+        if (!c.opened || c.finished) continue;
+        const auto tb = clock::now();
+        struct trace_guard { clock::time_point t0; std::size_t conn; ~trace_guard() { if (std::getenv("NF_TRACE")) std::fprintf(stderr, "  barrier c%zu %.2f ms\n", conn, std::chrono::duration<double, std::milli>(clock::now() - t0).count()); } } tg{tb, st.conn};
+        const auto until = clock::now() + options_.barrier_timeout;
+        switch (c.framing.status()) {
+            case frame_tracker::state::inside:
+                collect_ready(st.conn, c);
+                if (!c.finished) {
+                    c.t->close();
+                    c.finished = true;
+                    c.end = "abandoned inside a packet";
+                }
+                break;
+            case frame_tracker::state::boundary: {
+                const unsigned before = c.pingresps();
+                static const std::vector<std::uint8_t> pingreq{0xC0, 0x00};
+                try {
+                    c.t->write(pingreq, until);
+                } catch (const transport_error&) {
+                }
+                while (!c.finished && c.pingresps() <= before) {
+                    if (read_once(st.conn, c, until) == read_status::timeout) break;
+                }
+                if (!c.finished && c.pingresps() > before) c.end = "answered";
+                break;
+            }
+            case frame_tracker::state::invalid:
+                while (!c.finished) {
+                    if (read_once(st.conn, c, until) == read_status::timeout) break;
+                }
+                break;
+        }
+        if (c.end.empty()) {
+            out.suspect_hang = true;
+            out.suspect_detail = "connection " + std::to_string(st.conn) + ": no PINGRESP and no close within " +
+                                 std::to_string(options_.barrier_timeout.count()) + " ms";
+            c.end = "timeout";
+            c.t->close();
+            c.finished = true;
+        }
+    }
+
+    std::uint64_t h = 0xCBF29CE484222325ull;
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+        const auto& c = conns[i];
+        if (!c.opened) continue;
+        std::string line = "conn " + std::to_string(i) + ":";
+        if (const auto* tokens = c.tokens()) {
+            for (const auto& t : *tokens) line += " " + t;
+        }
+        line += " | " + (c.end.empty() ? std::string("open") : c.end);
+        // The close reason's wording varies (reset vs end of stream) with timing: keep it out of the hash.
+        h = fnv(h, line.substr(0, line.find(" | ")));
+        h = fnv(h, c.end == "answered" ? "A" : c.end == "timeout" ? "T" : c.end.rfind("abandoned", 0) == 0 ? "W" : "C");
+        out.transcript.push_back(std::move(line));
+    }
+    out.signature = h;
+    return out;  // connections close here, as the vector goes
+}
+
+probe_result executor::probe() {
+    probe_result result;
+    const auto start = clock::now();
+    const auto until = start + options_.probe_timeout;
+    auto t = open_transport();
+    try {
+        t->connect(until);
+    } catch (const transport_error& e) {
+        result.refused = e.code == transport_errc::connect;
+        result.detail = e.what();
+        return result;
+    }
+    codec::connect_packet c;
+    c.protocol_level = 4;
+    c.client_id = options_.probe_client_id;
+    c.keep_alive = 30;
+    if (options_.where.username) c.username = *options_.where.username;
+    if (options_.where.password) c.password = *options_.where.password;
+    auto bytes = codec::encode(c, protocol_version::v3_1_1);
+    bytes.push_back(0xC0);
+    bytes.push_back(0x00);
+    try {
+        t->write(bytes, until);
+    } catch (const transport_error& e) {
+        result.detail = std::string("probe write failed: ") + e.what();
+        return result;
+    }
+    codec::decode_options o;
+    o.sender = codec::sender::server;
+    codec::stream_decoder decoder(protocol_version::v3_1_1, o);
+    bool connack = false, pingresp = false;
+    std::vector<std::uint8_t> chunk;
+    while (!(connack && pingresp)) {
+        chunk.clear();
+        const auto r = t->read(chunk, until);
+        if (r.status == read_status::timeout) {
+            result.detail = std::string("liveness probe: ") + (connack ? "CONNACK but no PINGRESP" : "no CONNACK") +
+                            " within " + std::to_string(options_.probe_timeout.count()) + " ms on a fresh connection";
+            return result;
+        }
+        if (r.status == read_status::closed) {
+            if (connack) break;  // CONNACK then close (e.g. not authorised): the broker is alive
+            result.detail = "liveness probe: the broker closed a fresh connection before CONNACK (" + r.detail + ")";
+            return result;
+        }
+        decoder.feed(chunk);
+        for (;;) {
+            auto d = decoder.next();
+            if (d.status != codec::decode_status::ok) break;
+            if (codec::type_of(d.pkt) == codec::packet_type::connack) connack = true;
+            if (codec::type_of(d.pkt) == codec::packet_type::pingresp) pingresp = true;
+        }
+    }
+    result.ok = true;
+    result.round_trip = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start);
+    static const std::vector<std::uint8_t> disconnect{0xE0, 0x00};
+    try {
+        t->write(disconnect, until);
+    } catch (const transport_error&) {
+    }
+    return result;
+}
+
+}  // namespace mqttspec::netfuzz

@@ -1,0 +1,543 @@
+#include "mqttspec/netfuzz/fuzzer.hpp"
+
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unordered_set>
+
+#include "mqttspec/netfuzz/generator.hpp"
+
+namespace mqttspec::netfuzz {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+using conformance::clock;
+
+process_sample sample_process(int pid) {
+    process_sample s;
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    if (!status) {
+        s.state = "gone";
+        return s;
+    }
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("State:", 0) == 0) {
+            s.state = line.substr(line.find_first_not_of(" \t", 6));
+        } else if (line.rfind("VmRSS:", 0) == 0) {
+            s.rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
+        }
+    }
+    s.alive = !s.state.empty() && s.state[0] != 'Z' && s.state[0] != 'X';
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end; it.increment(ec)) ++s.fds;
+    return s;
+}
+
+namespace {
+
+std::uint64_t iteration_seed(std::uint64_t seed, std::uint64_t iteration) {
+    rng r(seed ^ (iteration * 0xD1B54A32D192ED03ull));
+    return r.next();
+}
+
+std::string now_iso() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char buf[32];
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// True when process `pid` terminates (or is already gone) within `limit`: a pidfd becomes
+// readable at exit, zombies included (Linux 5.3+; without pidfd_open, one /proc sample decides).
+bool wait_for_exit(int pid, std::chrono::milliseconds limit) {
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) return errno == ESRCH || !sample_process(pid).alive;
+    pollfd pfd{fd, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(limit.count()));
+    ::close(fd);
+    return ready > 0;
+}
+
+// What the growth and liveness oracles conclude from a failed probe.
+std::string down_kind(const probe_result& p, const std::optional<int>& pid, std::string& details) {
+    if (pid) {
+        auto s = sample_process(*pid);
+        // A refused connection while the process still exists is often a process in the middle of
+        // dying (abort, core dump): wait (bounded) for its exit before calling it merely unreachable.
+        if (s.alive && p.refused && wait_for_exit(*pid, std::chrono::seconds(2))) s = sample_process(*pid);
+        if (!s.alive) {
+            details = "broker process " + std::to_string(*pid) + " is " + s.state + "; " + p.detail;
+            return "crash";
+        }
+    }
+    details = p.detail;
+    return p.refused ? "unreachable" : "hang";
+}
+
+bool same_family(const std::string& a, const std::string& b) {
+    auto down = [](const std::string& k) { return k == "crash" || k == "unreachable"; };
+    return a == b || (down(a) && down(b));
+}
+
+struct shared_state {
+    const fuzz_options& opt;
+    clock::time_point start = clock::now();
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> iterations{0};
+    std::atomic<std::uint64_t> suspects_cleared{0};
+    std::atomic<std::uint64_t> probes{0};
+    std::atomic<std::size_t> corpus{0};
+
+    std::mutex mutex;  // guards everything below
+    std::condition_variable wake;
+    std::unordered_set<std::uint64_t> signatures;
+    std::vector<finding> findings;
+    std::set<std::string> finding_keys;  // one finding per kind (+ decode error) is enough
+    bool fatal = false;
+    // Per worker: the sequence in flight and the ones before it (a worker may finish the sequence
+    // that killed the broker and start another before any connection is refused).
+    static constexpr std::size_t kept_per_worker = 4;
+    std::vector<std::deque<sequence>> recent;
+
+    explicit shared_state(const fuzz_options& o) : opt(o), recent(o.workers) {}
+
+    double elapsed() const { return std::chrono::duration<double>(clock::now() - start).count(); }
+
+    void remember(unsigned worker, const sequence& s) {
+        std::lock_guard lock(mutex);
+        auto& r = recent[worker];
+        r.push_back(s);
+        while (r.size() > kept_per_worker) r.pop_front();
+    }
+
+    std::vector<sequence> in_flight() {  // caller holds the mutex
+        std::vector<sequence> all;
+        for (const auto& r : recent) all.insert(all.end(), r.begin(), r.end());
+        std::sort(all.begin(), all.end(), [](const sequence& a, const sequence& b) { return a.iteration < b.iteration; });
+        return all;
+    }
+
+    std::string save(const std::string& kind, std::uint64_t iteration, json doc) {
+        std::error_code ec;
+        fs::create_directories(opt.out_dir, ec);
+        const auto path = (fs::path(opt.out_dir) / (kind + "-seed" + std::to_string(opt.seed) + "-it" + std::to_string(iteration) + ".json")).string();
+        std::ofstream out(path);
+        out << doc.dump(2) << "\n";
+        if (!out) return "(could not write " + path + ")";
+        return path;
+    }
+
+    json header(const std::string& kind, const std::string& details, std::uint64_t iteration, unsigned worker) const {
+        json doc;
+        doc["mqttspec_reproducer"] = 1;
+        doc["kind"] = kind;
+        doc["details"] = details;
+        doc["target"] = opt.exec.where.url();
+        doc["seed"] = opt.seed;
+        doc["iteration"] = iteration;
+        doc["worker"] = worker;
+        doc["found_at"] = now_iso();
+        doc["found_after_s"] = elapsed();
+        doc["barrier_timeout_ms"] = opt.exec.barrier_timeout.count();
+        doc["probe_timeout_ms"] = opt.exec.probe_timeout.count();
+        return doc;
+    }
+
+    // A finding that takes the broker down: record it once, with every sequence in flight.
+    void fatal_finding(const std::string& kind, const std::string& details, std::uint64_t iteration, unsigned worker) {
+        std::lock_guard lock(mutex);
+        if (fatal) return;
+        fatal = true;
+        stop = true;
+        auto doc = header(kind, details, iteration, worker);
+        doc["minimised"] = false;
+        doc["note"] = "the broker was down, so this holds every sequence in flight (and the three before it) per worker, in "
+                      "iteration order; replay runs them in turn and probes the broker after each";
+        auto& seqs = doc["sequences"] = json::array();
+        for (const auto& s : in_flight()) seqs.push_back(to_json(s));
+        findings.push_back({kind, details, save(kind, iteration, std::move(doc)), iteration});
+        wake.notify_all();
+    }
+
+    void growth_finding(const std::string& kind, const std::string& details) {
+        std::lock_guard lock(mutex);
+        if (!finding_keys.insert(kind).second) return;
+        auto doc = header(kind, details, iterations.load(), 0);
+        doc["minimised"] = false;
+        doc["repeat"] = 2000;
+        doc["note"] = "growth is cumulative: replay runs these recent sequences 'repeat' times and compares /proc/PID "
+                      "before and after (needs --watch-pid)";
+        auto& seqs = doc["sequences"] = json::array();
+        for (const auto& s : in_flight()) seqs.push_back(to_json(s));
+        findings.push_back({kind, details, save(kind, iterations.load(), std::move(doc)), iterations.load()});
+    }
+};
+
+// Drops writes and merges adjacent writes while the same decode error keeps coming back.
+// Dropping a write can leave a byte stream the fuzzer never sent (a packet cut in two), so every
+// candidate goes through `before_run` (the crash record) and minimisation stops as soon as the
+// broker refuses connections: the caller's liveness check then reports the candidate that did it.
+sequence minimise(executor& ex, const sequence& original, const std::string& error_code, unsigned budget, json& report,
+                  const std::function<void(const sequence&)>& before_run, bool& broker_down) {
+    unsigned attempts = 0;
+    broker_down = false;
+    auto reproduces = [&](const sequence& s) {
+        if (broker_down) return false;
+        ++attempts;
+        before_run(s);
+        const auto o = ex.run(s);
+        if (o.connect_failed) {
+            broker_down = true;
+            return false;
+        }
+        return std::any_of(o.malformed.begin(), o.malformed.end(), [&](const malformed_reply& m) { return m.error_code == error_code; });
+    };
+    auto drop_idle_barriers = [](sequence& s) {
+        std::vector<bool> used(s.connection_count(), false);
+        for (const auto& st : s.steps) if (st.kind == step_kind::write) used[st.conn] = true;
+        std::erase_if(s.steps, [&](const step& st) { return st.kind == step_kind::barrier && !used[st.conn]; });
+    };
+    sequence best = original;
+    const bool confirmed = reproduces(best);
+    report["reproduced_on_rerun"] = confirmed;
+    report["steps_before"] = original.steps.size();
+    if (confirmed) {
+        for (std::size_t i = best.steps.size(); i-- > 0 && attempts < budget && !broker_down;) {
+            if (i >= best.steps.size() || best.steps[i].kind != step_kind::write) continue;
+            sequence candidate = best;
+            candidate.steps.erase(candidate.steps.begin() + static_cast<std::ptrdiff_t>(i));
+            drop_idle_barriers(candidate);
+            if (reproduces(candidate)) best = std::move(candidate);
+        }
+        for (std::size_t i = 0; i + 1 < best.steps.size() && attempts < budget && !broker_down;) {
+            const auto& a = best.steps[i];
+            const auto& b = best.steps[i + 1];
+            if (a.kind != step_kind::write || b.kind != step_kind::write || a.conn != b.conn) {
+                ++i;
+                continue;
+            }
+            sequence candidate = best;
+            auto& merged = candidate.steps[i];
+            merged.bytes.insert(merged.bytes.end(), b.bytes.begin(), b.bytes.end());
+            merged.note += " + " + b.note;
+            candidate.steps.erase(candidate.steps.begin() + static_cast<std::ptrdiff_t>(i + 1));
+            if (reproduces(candidate)) best = std::move(candidate);
+            else ++i;
+        }
+    }
+    report["steps_after"] = best.steps.size();
+    report["attempts"] = attempts;
+    return best;
+}
+
+void worker_main(shared_state& st, unsigned w) {
+    const auto& opt = st.opt;
+    auto exec_options = opt.exec;
+    exec_options.probe_client_id = "mqttspec-fuzz-probe-" + std::to_string(w);
+    executor ex(exec_options);
+    generator gen({opt.versions, opt.exec.where.username, opt.exec.where.password, w});
+    std::vector<plan> corpus;
+    constexpr std::size_t corpus_cap = 256;
+
+    // Liveness after a suspect sequence: two probes, each with the generous probe deadline.
+    auto confirm_down = [&](std::uint64_t iteration, const std::string& why) -> bool {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            ++st.probes;
+            const auto p = ex.probe();
+            if (p.ok) return false;
+            if (attempt == 1 || st.stop) {
+                std::string details;
+                const auto kind = down_kind(p, opt.watch_pid, details);
+                st.fatal_finding(kind, why.empty() ? details : why + "; then " + details, iteration, w);
+                return true;
+            }
+        }
+        return false;
+    };
+
+    for (std::uint64_t k = 0; !st.stop; ++k) {
+        const std::uint64_t iteration = k * opt.workers + w;
+        if (opt.iterations && iteration >= *opt.iterations) break;
+        rng r(iteration_seed(opt.seed, iteration));
+        const bool from_corpus = !corpus.empty() && r.chance(60);
+        const plan p = from_corpus ? gen.mutate(corpus[r.below(static_cast<std::uint32_t>(corpus.size()))], r) : gen.fresh(r);
+        const sequence s = gen.render(p, iteration, r);
+        st.remember(w, s);
+        const auto t0 = clock::now();
+        const outcome o = ex.run(s);
+        const double ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+        ++st.iterations;
+        if (std::getenv("NF_TRACE") && ms > 5) {
+            std::string t;
+            for (const auto& line : o.transcript) t += "    " + line + "\n";
+            for (const auto& x : s.steps) t += "      step c" + std::to_string(x.conn) + (x.kind == step_kind::barrier ? " barrier" : " " + x.note) + "\n";
+            std::fprintf(stderr, "slow %.1f ms\n%s", ms, t.c_str());
+        }
+        if (st.stop) break;
+
+        if (o.connect_failed || o.suspect_hang) {
+            const std::string why = o.connect_failed ? "connecting failed: " + o.connect_error : o.suspect_detail;
+            if (confirm_down(iteration, why)) break;
+            ++st.suspects_cleared;
+        }
+        for (const auto& m : o.malformed) {
+            const std::string key = "malformed_reply/" + m.error_code;
+            {
+                std::lock_guard lock(st.mutex);
+                if (!st.finding_keys.insert(key).second) continue;
+            }
+            json mini;
+            bool down_while_minimising = false;
+            const sequence small = minimise(ex, s, m.error_code, opt.minimise_attempts, mini,
+                                            [&](const sequence& c) { st.remember(w, c); }, down_while_minimising);
+            if (down_while_minimising && confirm_down(iteration, "connecting failed while minimising a malformed_reply finding")) return;
+            const std::string details = "connection " + std::to_string(m.conn) + " received a packet that fails strict decoding (" +
+                                        m.version + "): " + m.error.value("message", m.error_code);
+            auto doc = st.header("malformed_reply", details, iteration, w);
+            doc["sequence_ms"] = ms;
+            doc["minimised"] = mini;
+            doc["evidence"] = {{"conn", m.conn}, {"decoded_as", m.version}, {"error", m.error}, {"received", m.received_hex}};
+            doc["observed"] = o.transcript;
+            doc["sequences"] = json::array({to_json(small)});
+            std::lock_guard lock(st.mutex);
+            st.findings.push_back({"malformed_reply", details, st.save("malformed_reply", iteration, std::move(doc)), iteration});
+        }
+        bool novel;
+        {
+            std::lock_guard lock(st.mutex);
+            novel = st.signatures.insert(o.signature).second;
+        }
+        if (novel) {
+            if (corpus.size() < corpus_cap) {
+                corpus.push_back(p);
+                ++st.corpus;
+            } else {
+                corpus[r.below(corpus_cap)] = p;
+            }
+        }
+        if (k % opt.probe_every == opt.probe_every - 1 && confirm_down(iteration, "periodic liveness check")) break;
+    }
+}
+
+}  // namespace
+
+fuzz_result run_fuzzer(const fuzz_options& opt) {
+    fuzz_result result;
+    {
+        executor first(opt.exec);
+        const auto p = first.probe();
+        if (!p.ok) {
+            result.start_failed = true;
+            result.start_error = "broker " + opt.exec.where.url() + " does not answer: " + p.detail;
+            return result;
+        }
+    }
+    process_sample baseline;
+    if (opt.watch_pid) {
+        baseline = sample_process(*opt.watch_pid);
+        if (!baseline.alive) {
+            result.start_failed = true;
+            result.start_error = "--watch-pid " + std::to_string(*opt.watch_pid) + " is not a live process (" + baseline.state + ")";
+            return result;
+        }
+    }
+
+    shared_state st(opt);
+    std::vector<std::thread> threads;
+    std::atomic<unsigned> running{opt.workers};
+    for (unsigned w = 0; w < opt.workers; ++w) {
+        threads.emplace_back([&st, &running, w] {
+            worker_main(st, w);
+            if (--running == 0) {
+                std::lock_guard lock(st.mutex);
+                st.wake.notify_all();
+            }
+        });
+    }
+
+    const auto end = opt.duration_s ? st.start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(*opt.duration_s))
+                                    : clock::time_point::max();
+    auto next_status = st.start + opt.status_interval;
+    std::uint64_t last_iterations = 0;
+    auto last_status = st.start;
+    process_sample peak = baseline;
+    {
+        std::unique_lock lock(st.mutex);
+        while (!st.stop && running > 0) {
+            const auto tick = std::min({end, next_status, clock::now() + std::chrono::milliseconds(200)});
+            st.wake.wait_until(lock, tick, [&] { return st.stop || running == 0; });
+            if (st.stop || running == 0) break;
+            const auto now = clock::now();
+            if (now >= end) {
+                st.stop = true;
+                break;
+            }
+            if (opt.watch_pid) {
+                lock.unlock();
+                const auto s = sample_process(*opt.watch_pid);
+                if (!s.alive) {
+                    st.fatal_finding("crash", "broker process " + std::to_string(*opt.watch_pid) + " is " + s.state,
+                                     st.iterations.load(), 0);
+                } else {
+                    peak.rss_kib = std::max(peak.rss_kib, s.rss_kib);
+                    peak.fds = std::max(peak.fds, s.fds);
+                    if (s.rss_kib > baseline.rss_kib + opt.limits.max_rss_growth_kib) {
+                        st.growth_finding("rss_growth", "VmRSS grew from " + std::to_string(baseline.rss_kib) + " kB to " +
+                                                            std::to_string(s.rss_kib) + " kB (limit +" +
+                                                            std::to_string(opt.limits.max_rss_growth_kib) + " kB)");
+                    }
+                    if (s.fds > baseline.fds + opt.limits.max_fd_growth) {
+                        st.growth_finding("fd_growth", "open descriptors grew from " + std::to_string(baseline.fds) + " to " +
+                                                           std::to_string(s.fds) + " (limit +" + std::to_string(opt.limits.max_fd_growth) + ")");
+                    }
+                }
+                lock.lock();
+            }
+            if (now >= next_status && opt.status_out) {
+                const auto its = st.iterations.load();
+                const double dt = std::chrono::duration<double>(now - last_status).count();
+                std::fprintf(opt.status_out,
+                             "netfuzz %6.1fs  iterations %llu (%.0f/s)  findings %zu  responses %zu  corpus %zu  suspects cleared %llu%s\n",
+                             st.elapsed(), static_cast<unsigned long long>(its), dt > 0 ? double(its - last_iterations) / dt : 0.0,
+                             st.findings.size(), st.signatures.size(), st.corpus.load(),
+                             static_cast<unsigned long long>(st.suspects_cleared.load()),
+                             opt.watch_pid ? ("  rss " + std::to_string(peak.rss_kib) + " kB  fds " + std::to_string(peak.fds)).c_str() : "");
+                std::fflush(opt.status_out);
+                last_iterations = its;
+                last_status = now;
+                next_status = now + opt.status_interval;
+            }
+        }
+        st.stop = true;
+    }
+    for (auto& t : threads) t.join();
+
+    result.iterations = st.iterations.load();
+    result.duration_s = st.elapsed();
+    result.findings = st.findings;
+    result.distinct_responses = st.signatures.size();
+    result.corpus_size = st.corpus.load();
+    result.suspects_cleared = st.suspects_cleared.load();
+    result.probes = st.probes.load();
+    return result;
+}
+
+// ---- replay -------------------------------------------------------------------------------------
+
+replay_result replay_file(const std::string& path, const replay_options& opt) {
+    std::ifstream in(path);
+    if (!in) throw reproducer_error(path + ": cannot open");
+    json doc;
+    try {
+        doc = json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw reproducer_error(path + ": not valid JSON: " + e.what());
+    }
+    if (!doc.is_object() || !doc.contains("mqttspec_reproducer")) {
+        throw reproducer_error(path + ": not an mqttspec reproducer (no \"mqttspec_reproducer\" key)");
+    }
+    if (!doc.contains("kind") || !doc["kind"].is_string()) throw reproducer_error(path + ": /kind: missing or not a string");
+    if (!doc.contains("sequences") || !doc["sequences"].is_array() || doc["sequences"].empty()) {
+        throw reproducer_error(path + ": /sequences: missing, not an array, or empty");
+    }
+    replay_result result;
+    result.recorded_kind = doc["kind"].get<std::string>();
+    std::vector<sequence> sequences;
+    for (std::size_t i = 0; i < doc["sequences"].size(); ++i) {
+        sequences.push_back(sequence_from_json(doc["sequences"][i], path + ": /sequences/" + std::to_string(i)));
+    }
+    const bool growth = result.recorded_kind == "rss_growth" || result.recorded_kind == "fd_growth";
+    unsigned repeat = opt.repeat.value_or(growth && doc.contains("repeat") && doc["repeat"].is_number_unsigned() ? doc["repeat"].get<unsigned>() : 1u);
+
+    executor ex(opt.exec);
+    {
+        const auto p = ex.probe();
+        if (!p.ok) {
+            result.start_failed = true;
+            result.start_error = "broker " + opt.exec.where.url() + " does not answer: " + p.detail;
+            return result;
+        }
+    }
+    process_sample baseline;
+    if (opt.watch_pid) {
+        baseline = sample_process(*opt.watch_pid);
+        if (!baseline.alive) {
+            result.start_failed = true;
+            result.start_error = "--watch-pid " + std::to_string(*opt.watch_pid) + " is not a live process (" + baseline.state + ")";
+            return result;
+        }
+    }
+    std::FILE* log = opt.log;
+    auto observe = [&](const std::string& kind, const std::string& details) {
+        result.observed_kinds.push_back(kind);
+        if (log) std::fprintf(log, "  FINDING %s: %s\n", kind.c_str(), details.c_str());
+    };
+    auto check_alive = [&](const std::string& why) -> bool {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            const auto p = ex.probe();
+            if (p.ok) return true;
+            if (attempt == 1) {
+                std::string details;
+                const auto kind = down_kind(p, opt.watch_pid, details);
+                observe(kind, why.empty() ? details : why + "; then " + details);
+            }
+        }
+        return false;
+    };
+
+    bool down = false;
+    for (unsigned round = 0; round < repeat && !down; ++round) {
+        for (std::size_t i = 0; i < sequences.size() && !down; ++i) {
+            const auto& s = sequences[i];
+            const bool verbose = round == 0 && log;
+            if (verbose) std::fprintf(log, "sequence %zu (iteration %llu, %zu writes):\n", i, static_cast<unsigned long long>(s.iteration), s.write_count());
+            const auto o = ex.run(s);
+            if (verbose) for (const auto& line : o.transcript) std::fprintf(log, "  %s\n", line.c_str());
+            for (const auto& m : o.malformed) {
+                observe("malformed_reply", "connection " + std::to_string(m.conn) + " (" + m.version + "): " + m.error.dump() +
+                                               "; received " + m.received_hex);
+            }
+            if (o.connect_failed || o.suspect_hang) {
+                if (!check_alive(o.connect_failed ? "connecting failed: " + o.connect_error : o.suspect_detail)) down = true;
+            } else if (!growth && !check_alive("after sequence " + std::to_string(i))) {
+                down = true;
+            }
+        }
+    }
+    if (opt.watch_pid && !down) {
+        const auto s = sample_process(*opt.watch_pid);
+        if (log) std::fprintf(log, "broker process: rss %llu -> %llu kB, fds %llu -> %llu\n",
+                              static_cast<unsigned long long>(baseline.rss_kib), static_cast<unsigned long long>(s.rss_kib),
+                              static_cast<unsigned long long>(baseline.fds), static_cast<unsigned long long>(s.fds));
+        if (!s.alive) observe("crash", "broker process is " + s.state);
+        else {
+            if (s.rss_kib > baseline.rss_kib + opt.limits.max_rss_growth_kib) observe("rss_growth", "VmRSS grew beyond the limit");
+            if (s.fds > baseline.fds + opt.limits.max_fd_growth) observe("fd_growth", "open descriptors grew beyond the limit");
+        }
+    } else if (growth && !opt.watch_pid && log) {
+        std::fprintf(log, "note: a %s finding can only be checked with --watch-pid\n", result.recorded_kind.c_str());
+    }
+    result.reproduced = std::any_of(result.observed_kinds.begin(), result.observed_kinds.end(),
+                                    [&](const std::string& k) { return same_family(k, result.recorded_kind); });
+    return result;
+}
+
+}  // namespace mqttspec::netfuzz
