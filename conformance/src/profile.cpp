@@ -1,5 +1,6 @@
 #include "mqttspec/conformance/profile.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <set>
@@ -11,9 +12,13 @@ profile_error::profile_error(const std::filesystem::path& f, const std::string& 
     : std::runtime_error("profile " + f.string() + (field_name.empty() ? "" : ": field '" + field_name + "'") + ": " + what),
       file(f), field(field_name) {}
 
-const waiver* profile::find_waiver(std::string_view case_id) const noexcept {
+bool waiver::applies_to(transport_kind k) const {
+    return transports.empty() || std::find(transports.begin(), transports.end(), to_string(k)) != transports.end();
+}
+
+const waiver* profile::find_waiver(std::string_view case_id, transport_kind transport) const {
     for (const auto& w : waivers) {
-        if (w.case_id == case_id) return &w;
+        if (w.case_id == case_id && w.applies_to(transport)) return &w;
     }
     return nullptr;
 }
@@ -101,6 +106,17 @@ profile parse_profile(const json& j, const std::filesystem::path& file) {
             if (!w.is_object()) throw profile_error(file, at, "must be an object {case, reason, evidence}");
             waiver out;
             for (auto it = w.begin(); it != w.end(); ++it) {
+                if (it.key() == "transports") {
+                    if (!it->is_array() || it->empty()) throw profile_error(file, at + ".transports", "must be a non-empty array of mqtt, mqtts, ws, wss");
+                    for (std::size_t k = 0; k < it->size(); ++k) {
+                        const json& t = (*it)[k];
+                        if (!t.is_string() || (t != "mqtt" && t != "mqtts" && t != "ws" && t != "wss")) {
+                            throw profile_error(file, at + ".transports[" + std::to_string(k) + "]", "must be one of mqtt, mqtts, ws, wss");
+                        }
+                        out.transports.push_back(t.get<std::string>());
+                    }
+                    continue;
+                }
                 if (it.key() != "case" && it.key() != "reason" && it.key() != "evidence") {
                     throw profile_error(file, at + "." + it.key(), "unknown field");
                 }
@@ -114,7 +130,14 @@ profile parse_profile(const json& j, const std::filesystem::path& file) {
             out.case_id = w["case"].get<std::string>();
             out.reason = w["reason"].get<std::string>();
             out.evidence = w["evidence"].get<std::string>();
-            if (p.find_waiver(out.case_id) != nullptr) throw profile_error(file, at + ".case", "duplicate waiver for " + out.case_id);
+            for (const auto& earlier : p.waivers) {
+                if (earlier.case_id != out.case_id) continue;
+                const bool overlap = earlier.transports.empty() || out.transports.empty() ||
+                                     std::any_of(out.transports.begin(), out.transports.end(), [&](const std::string& t) {
+                                         return std::find(earlier.transports.begin(), earlier.transports.end(), t) != earlier.transports.end();
+                                     });
+                if (overlap) throw profile_error(file, at + ".case", "duplicate waiver for " + out.case_id + " (transports overlap)");
+            }
             p.waivers.push_back(std::move(out));
         }
     }

@@ -86,7 +86,7 @@ case_result run_case(const case_def& c, const run_environment& env, std::size_t 
     }
     r.underlying = underlying;
     r.result = underlying;
-    if (const waiver* w = env.prof.find_waiver(c.info.id);
+    if (const waiver* w = env.prof.find_waiver(c.info.id, env.where.kind);
         w != nullptr && (underlying == verdict::passed || underlying == verdict::failed || underlying == verdict::non_strict)) {
         r.applied_waiver = *w;
         r.result = verdict::waived;

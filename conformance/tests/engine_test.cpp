@@ -140,6 +140,24 @@ TEST(Profile, ErrorsNameTheField) {
     EXPECT_EQ(profile_field_error(R"([1])"), "");
 }
 
+TEST(Profile, WaiversCanBeLimitedToTransports) {
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r", "evidence": "e", "transports": []}]})"),
+              "waivers[0].transports");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r", "evidence": "e", "transports": ["tcp"]}]})"),
+              "waivers[0].transports[0]");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r", "evidence": "e", "transports": ["ws"]},
+                                                  {"case": "v5/a/b", "reason": "r", "evidence": "e"}]})"),
+              "waivers[1].case");
+    const auto p = parse_profile(json::parse(R"({"waivers": [
+        {"case": "v5/a/b", "reason": "websocket only", "evidence": "e", "transports": ["ws", "wss"]},
+        {"case": "v5/a/b", "reason": "tls only", "evidence": "e", "transports": ["mqtts"]}]})"), "p.json");
+    EXPECT_EQ(p.find_waiver("v5/a/b", transport_kind::tcp), nullptr);
+    ASSERT_NE(p.find_waiver("v5/a/b", transport_kind::wss), nullptr);
+    EXPECT_EQ(p.find_waiver("v5/a/b", transport_kind::wss)->reason, "websocket only");
+    ASSERT_NE(p.find_waiver("v5/a/b", transport_kind::tls), nullptr);
+    EXPECT_EQ(p.find_waiver("v5/a/b", transport_kind::tls)->reason, "tls only");
+}
+
 TEST(Profile, InvalidJsonNamesFileAndLine) {
     const auto path = write_temp("bad-profile.json", "{\n  \"name\": \"x\",\n  oops\n}\n");
     try {

@@ -111,7 +111,7 @@ MQTTSPEC_CASE(disconnect_sets_zero, {
 
 // 3.14.2.2.2: with Session Expiry 0 in CONNECT, a non-zero Session Expiry Interval in DISCONNECT is a
 // Protocol Error; the server "does not treat it as a valid DISCONNECT packet" and uses DISCONNECT 0x82.
-void disconnect_with_expiry_after_zero(case_context& t, client& c) {
+void disconnect_with_expiry_after_zero(client& c) {
     codec::disconnect_packet d;
     d.properties = {number_property(property_id::session_expiry_interval, 300)};
     c.send(d);
@@ -125,7 +125,7 @@ MQTTSPEC_CASE(disconnect_nonzero_after_zero, {
 }) {
     const auto topic = t.topic("t");
     auto& sub = subscriber_with_expiry(t, "sub", topic, std::nullopt);
-    disconnect_with_expiry_after_zero(t, sub);
+    disconnect_with_expiry_after_zero(sub);
     expect_error_close(sub, "MQTT-4.13.1-1");
     publish_queued(t, topic);
     auto& again = resume(t, "sub");
@@ -140,7 +140,7 @@ MQTTSPEC_CASE(disconnect_nonzero_after_zero_reason, {
     .lvl = level::should,
 }) {
     auto& c = t.connect("c");
-    disconnect_with_expiry_after_zero(t, c);
+    disconnect_with_expiry_after_zero(c);
     expect_error_close_with_reason(t, c, 0x82, "MQTT-4.13.1-1");
 }
 

@@ -52,13 +52,6 @@ struct decode_result {
 decode_result decode(std::span<const std::uint8_t> input, protocol_version version,
                      const decode_options& options = {});
 
-// Decodes a packet's Variable Byte Integer-framed header only: type, flags, remaining length.
-struct fixed_header {
-    std::uint8_t first_byte = 0;
-    std::uint32_t remaining_length = 0;
-    std::uint8_t header_size = 0;  // 1 + length bytes
-};
-
 // Feed bytes in any chunking; take complete packets out. Views in a result stay valid until the
 // next call to feed() or next(). After an error the decoder stays failed (a stream cannot be
 // resynchronised once framing is lost) until reset().

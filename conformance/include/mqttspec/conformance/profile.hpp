@@ -12,6 +12,7 @@
 
 #include "mqttspec/codec/types.hpp"
 #include "mqttspec/conformance/pattern.hpp"
+#include "mqttspec/conformance/target.hpp"
 
 namespace mqttspec::conformance {
 
@@ -20,6 +21,10 @@ struct waiver {
     std::string case_id;   // exact case ID
     std::string reason;    // why it is accepted
     std::string evidence;  // what the broker actually sent
+    // Only over these transports (URL schemes "mqtt", "mqtts", "ws", "wss"); empty: every transport.
+    // A deviation seen over one transport alone must not hide a pass, or a new failure, elsewhere.
+    std::vector<std::string> transports;
+    bool applies_to(transport_kind k) const;
 };
 
 struct profile {
@@ -42,7 +47,8 @@ struct profile {
     bool accepts_empty_client_id = true;
     std::vector<waiver> waivers;
 
-    const waiver* find_waiver(std::string_view case_id) const noexcept;
+    // The waiver for `case_id` over `transport` (nullptr: none applies).
+    const waiver* find_waiver(std::string_view case_id, transport_kind transport) const;
 };
 
 // Thrown for unreadable or invalid profile files: names the file and the field.
