@@ -109,7 +109,7 @@ MQTTSPEC_CASE(client_id_23_alphanumeric, {
 MQTTSPEC_CASE(rejected_connect_ignores_following, {
     .id = "v5/connect/rejected-ignores-following-packets",
     .title = "After refusing a CONNECT the server processes nothing the client sent after it, sets Session Present 0 and closes",
-    .statements = {"MQTT-3.1.4-6", "MQTT-3.2.2-6", "MQTT-3.2.2-7", "MQTT-4.13.2-1"},
+    .statements = {"MQTT-3.1.4-6", "MQTT-3.2.2-6", "MQTT-3.2.2-7", "MQTT-4.13.2-1", "MQTT-3.14.0-1"},
 }) {
     auto& sub = t.connect("sub");
     auto& pub = t.connect("pub");

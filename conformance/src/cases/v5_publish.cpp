@@ -11,7 +11,7 @@ using namespace v5core;
 MQTTSPEC_CASE(qos1_puback, {
     .id = "v5/publish/qos1-puback",
     .title = "A QoS 1 PUBLISH is answered with a PUBACK carrying the same packet identifier",
-    .statements = {"MQTT-3.3.4-1", "MQTT-4.3.2-4"},
+    .statements = {"MQTT-3.3.4-1", "MQTT-4.3.2-4", "MQTT-3.4.2-1"},
     .needs = {requirement::qos1},
 }) {
     auto& pub = t.connect("pub");
