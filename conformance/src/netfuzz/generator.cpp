@@ -51,7 +51,10 @@ struct walker {
         return static_cast<std::uint16_t>(b[pos] << 8 | b[pos + 1]);
     }
     void str() {
-        if (!ok) return;
+        if (!ok || pos + 2 > end) {
+            ok = false;  // no whole length field here: nothing for the length-lie mutation to edit
+            return;
+        }
         out.length_fields.push_back(pos);
         const auto n = u16();
         skip(2);
@@ -166,6 +169,7 @@ bytes reframe(const bytes& packet, std::size_t header_size, std::uint32_t length
 }
 
 void mutate_bytes(bytes& packet, protocol_version version, rng& r, std::string& note) {
+    if (packet.size() < 2) return;  // an earlier mutation may have cut it to almost nothing
     if (packet.size() < 2) return;
     const auto layout = layout_of(packet, version);
     const std::size_t body = packet.size() - layout.header_size;
