@@ -850,6 +850,7 @@ decode_result decode(std::span<const std::uint8_t> input, protocol_version versi
     std::uint32_t remaining = 0;
     std::size_t length_bytes = 0;
     bool length_complete = false;
+    bool length_not_minimal = false;
     while (!length_complete) {
         if (length_bytes == 4) {
             in.fail(errc::remaining_length_too_long, 1, {},
@@ -862,19 +863,23 @@ decode_result decode(std::span<const std::uint8_t> input, protocol_version versi
         remaining |= static_cast<std::uint32_t>(b & 0x7F) << (7 * length_bytes);
         ++length_bytes;
         length_complete = (b & 0x80) == 0;
-        if (length_complete && length_bytes > 1 && b == 0 && version == pv::v5 && !options.allow_non_minimal_varint) {
-            in.fail(errc::varint_not_minimal, 1, "MQTT-1.5.5-1",
-                    "remaining length is a Variable Byte Integer not in its shortest form");
-            mark_failed();
-            return result;
-        }
+        length_not_minimal = length_complete && length_bytes > 1 && b == 0;
     }
     const std::size_t header_size = 1 + length_bytes;
     const std::size_t total = header_size + remaining;
+    // The size limit is checked before the version-dependent minimality rule: a stream that follows
+    // CONNECT may not know the version yet when the header is complete, and its verdict must not
+    // depend on how the bytes were chunked (found by fuzz_stream_v31).
     if (total > options.maximum_packet_size) {
         in.fail(errc::packet_too_large, 0, {},
                 std::string(to_string(type)) + " of " + std::to_string(total) +
                     " bytes exceeds the maximum packet size " + std::to_string(options.maximum_packet_size));
+        mark_failed();
+        return result;
+    }
+    if (length_not_minimal && version == pv::v5 && !options.allow_non_minimal_varint) {
+        in.fail(errc::varint_not_minimal, 1, "MQTT-1.5.5-1",
+                "remaining length is a Variable Byte Integer not in its shortest form");
         mark_failed();
         return result;
     }

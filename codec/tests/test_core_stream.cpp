@@ -161,4 +161,32 @@ TEST(StreamDecoder, OptionsApply) {
     EXPECT_EQ(r.error.offset, 2u);
 }
 
+// The size limit comes before the 5.0-only minimality rule, so a stream that follows CONNECT gives
+// the same verdict whether or not the protocol level had arrived (found by fuzz_stream_v31).
+TEST(StreamDecoder, SizeLimitPrecedesVersionDependentLengthRule) {
+    mc::decode_options o;
+    o.maximum_packet_size = 48;
+    // CONNECT, Remaining Length EF BF 00 (8175, not minimal), then "MQTT" level 5.
+    const bytes connect{0x10, 0xEF, 0xBF, 0x00, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x00, 0x00, 0x3C};
+    const auto one_shot = mc::decode(connect, mc::protocol_version::v5, o);
+    ASSERT_EQ(one_shot.status, mc::decode_status::error);
+    EXPECT_EQ(one_shot.error.code, mc::errc::packet_too_large);
+    for (std::size_t first_chunk = 1; first_chunk <= connect.size(); ++first_chunk) {
+        mc::stream_decoder d(mc::protocol_version::v3_1, o);
+        d.follow_connect(true);
+        d.feed(std::span(connect).first(first_chunk));
+        auto r = d.next();
+        if (r.status == mc::decode_status::need_more) {
+            d.feed(std::span(connect).subspan(first_chunk));
+            r = d.next();
+        }
+        ASSERT_EQ(r.status, mc::decode_status::error) << "first chunk " << first_chunk;
+        EXPECT_EQ(r.error.code, mc::errc::packet_too_large) << "first chunk " << first_chunk;
+    }
+    // Within the limit, the non-minimal length is still a 5.0 error (and fine in 3.1.1).
+    const bytes pingreq_long{0xC0, 0x80, 0x00};
+    EXPECT_EQ(mc::decode(pingreq_long, mc::protocol_version::v5, o).error.code, mc::errc::varint_not_minimal);
+    EXPECT_TRUE(mc::decode(pingreq_long, mc::protocol_version::v3_1_1, o).ok());
+}
+
 }  // namespace
