@@ -946,6 +946,17 @@ std::optional<protocol_version> announced_version(std::span<const std::uint8_t> 
     if (name == "MQTT" && level == 5) return protocol_version::v5;
     return std::nullopt;
 }
+
+// True while a CONNECT at the start of `bytes` has not yet shown its protocol name and level (the
+// bytes that pick the version) and they would fit in `limit` bytes.
+bool announcement_incomplete(std::span<const std::uint8_t> bytes, std::size_t limit) {
+    std::size_t i = 1;
+    while (i < bytes.size() && i <= 4 && (bytes[i] & 0x80)) ++i;
+    ++i;  // past the last Remaining Length byte
+    if (i + 2 > bytes.size()) return i + 2 <= limit;
+    const std::size_t level_end = i + 2 + static_cast<std::size_t>(bytes[i] << 8 | bytes[i + 1]) + 1;
+    return level_end > bytes.size() && level_end <= limit;
+}
 }  // namespace
 
 decode_result stream_decoder::next() {
@@ -956,9 +967,21 @@ decode_result stream_decoder::next() {
         return result;
     }
     std::span<const std::uint8_t> pending(buffer_.data() + start_, buffer_.size() - start_);
-    if (follow_connect_ && !pending.empty() && (pending[0] >> 4) == static_cast<std::uint8_t>(packet_type::connect))
-        if (auto announced = announced_version(pending)) version_ = *announced;
+    bool version_pending = false;
+    if (follow_connect_ && !pending.empty() && (pending[0] >> 4) == static_cast<std::uint8_t>(packet_type::connect)) {
+        if (auto announced = announced_version(pending)) {
+            version_ = *announced;
+        } else {
+            version_pending = announcement_incomplete(pending, options_.maximum_packet_size);
+        }
+    }
     decode_result result = decode(pending, version_, options_);
+    // A CONNECT's own version decides whether its Remaining Length must be minimal (5.0 only): until
+    // its protocol level has arrived that error is not yet known, so the stream waits for it and the
+    // verdict does not depend on how the bytes were chunked (found by fuzz_stream_v5).
+    if (version_pending && result.status == decode_status::error && result.error.code == errc::varint_not_minimal) {
+        return decode_result{};  // need_more
+    }
     switch (result.status) {
         case decode_status::ok:
             start_ += result.consumed;

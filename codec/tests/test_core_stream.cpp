@@ -189,4 +189,29 @@ TEST(StreamDecoder, SizeLimitPrecedesVersionDependentLengthRule) {
     EXPECT_TRUE(mc::decode(pingreq_long, mc::protocol_version::v3_1_1, o).ok());
 }
 
+// A CONNECT's own version decides whether its non-minimal Remaining Length is an error: a stream that
+// follows CONNECT waits for the protocol level instead of judging with the version it had.
+TEST(StreamDecoder, NonMinimalConnectLengthWaitsForTheLevel) {
+    for (const std::uint8_t level : {4, 5}) {
+        // CONNECT, Remaining Length 8D 00 (13, not minimal), "MQTT", level, flags 02, keep alive 60, "c".
+        bytes connect{0x10, 0x8D, 0x00, 0x00, 0x04, 'M', 'Q', 'T', 'T', level, 0x02, 0x00, 0x3C, 0x00, 0x01, 'c'};
+        if (level == 5) {
+            connect.insert(connect.begin() + 13, 0x00);  // empty properties
+            connect[1] = 0x8E;
+        }
+        mc::stream_decoder d(mc::protocol_version::v5, {});
+        d.follow_connect(true);
+        d.feed(std::span(connect).first(6));  // up to inside the protocol name
+        EXPECT_EQ(d.next().status, mc::decode_status::need_more) << int(level);
+        d.feed(std::span(connect).subspan(6));
+        const auto r = d.next();
+        if (level == 4) {
+            EXPECT_TRUE(r.ok()) << int(level);  // 3.1.1 does not require the shortest form
+        } else {
+            ASSERT_EQ(r.status, mc::decode_status::error);
+            EXPECT_EQ(r.error.code, mc::errc::varint_not_minimal);
+        }
+    }
+}
+
 }  // namespace
