@@ -192,7 +192,7 @@ TEST(StreamDecoder, SizeLimitPrecedesVersionDependentLengthRule) {
 // A CONNECT's own version decides whether its non-minimal Remaining Length is an error: a stream that
 // follows CONNECT waits for the protocol level instead of judging with the version it had.
 TEST(StreamDecoder, NonMinimalConnectLengthWaitsForTheLevel) {
-    for (const std::uint8_t level : {4, 5}) {
+    for (const std::uint8_t level : {std::uint8_t{4}, std::uint8_t{5}}) {
         // CONNECT, Remaining Length 8D 00 (13, not minimal), "MQTT", level, flags 02, keep alive 60, "c".
         bytes connect{0x10, 0x8D, 0x00, 0x00, 0x04, 'M', 'Q', 'T', 'T', level, 0x02, 0x00, 0x3C, 0x00, 0x01, 'c'};
         if (level == 5) {
