@@ -337,27 +337,29 @@ void worker_main(shared_state& st, unsigned w) {
     }
 }
 
+// Start-up checks of both the fuzzer and replay: the broker answers a liveness probe, and a
+// --watch-pid process is alive (its sample becomes `baseline`). Returns the error, empty if none.
+std::string check_start(executor& ex, const std::optional<int>& watch_pid, process_sample& baseline) {
+    if (const auto p = ex.probe(); !p.ok) return "broker " + ex.options().where.url() + " does not answer: " + p.detail;
+    if (watch_pid) {
+        baseline = sample_process(*watch_pid);
+        if (!baseline.alive) return "--watch-pid " + std::to_string(*watch_pid) + " is not a live process (" + baseline.state + ")";
+    }
+    return {};
+}
+
 }  // namespace
 
 fuzz_result run_fuzzer(const fuzz_options& opt) {
     fuzz_result result;
+    process_sample baseline;
     {
         executor first(opt.exec);
-        const auto p = first.probe();
-        if (!p.ok) {
-            result.start_failed = true;
-            result.start_error = "broker " + opt.exec.where.url() + " does not answer: " + p.detail;
-            return result;
-        }
+        result.start_error = check_start(first, opt.watch_pid, baseline);
     }
-    process_sample baseline;
-    if (opt.watch_pid) {
-        baseline = sample_process(*opt.watch_pid);
-        if (!baseline.alive) {
-            result.start_failed = true;
-            result.start_error = "--watch-pid " + std::to_string(*opt.watch_pid) + " is not a live process (" + baseline.state + ")";
-            return result;
-        }
+    if (!result.start_error.empty()) {
+        result.start_failed = true;
+        return result;
     }
 
     shared_state st(opt);
@@ -468,22 +470,11 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
     unsigned repeat = opt.repeat.value_or(growth && doc.contains("repeat") && doc["repeat"].is_number_unsigned() ? doc["repeat"].get<unsigned>() : 1u);
 
     executor ex(opt.exec);
-    {
-        const auto p = ex.probe();
-        if (!p.ok) {
-            result.start_failed = true;
-            result.start_error = "broker " + opt.exec.where.url() + " does not answer: " + p.detail;
-            return result;
-        }
-    }
     process_sample baseline;
-    if (opt.watch_pid) {
-        baseline = sample_process(*opt.watch_pid);
-        if (!baseline.alive) {
-            result.start_failed = true;
-            result.start_error = "--watch-pid " + std::to_string(*opt.watch_pid) + " is not a live process (" + baseline.state + ")";
-            return result;
-        }
+    result.start_error = check_start(ex, opt.watch_pid, baseline);
+    if (!result.start_error.empty()) {
+        result.start_failed = true;
+        return result;
     }
     std::FILE* log = opt.log;
     auto observe = [&](const std::string& kind, const std::string& details) {
