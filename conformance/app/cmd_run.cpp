@@ -4,7 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -47,18 +50,33 @@ selection and behaviour:
   --timeout SECONDS       base deadline of every wait (default 2); scaled up by the measured round trip
   --repeat N              run every case N times (a case fails if any repetition fails)
   -j, --jobs N            cases run concurrently (default 8)
+  --no-rerun              do not re-run non-passing cases alone (by default each is run once more
+                          alone: one that then passes is reported `unstable`, the broker failing
+                          only under concurrent clients; the run still fails)
+  --strict-waivers        a waiver whose case passes (stale) fails the run (exit 1)
   --list                  print the selected cases and exit without connecting
 
 output:
   -v, --verbose           wire transcripts (both directions, decoded JSON, timestamps) of every case
-  --junit FILE            JUnit XML report
-  --json FILE             JSON report
-  --html FILE             self-contained HTML report
+  --junit FILE            JUnit XML report ('-': standard output)
+  --json FILE             JSON report ('-': standard output)
+  --html FILE             self-contained HTML report ('-': standard output)
+                          (report files are created before connecting: an unwritable path is a
+                          usage error, exit 2, and costs no run)
   --help                  this text
 
-The last line of the console report is "N passed, N failed, N skipped, N non-strict, N waived, N errors".
-exit status: 0 no MUST case failed, 1 a case failed, 2 usage error, broker unreachable, errors only,
-             or no case ran
+Waivers (in the profile) excuse one known deviation each: a failure of the named statement whose
+evidence matches the waiver's `observed` pattern. Any other failure of the case is reported failed.
+After a case that failed or saw the broker close a connection, a new client must still get CONNACK
+and PINGRESP: a broker that stops answering ends the run (remaining cases `not run`, exit 2).
+With every version asked for (no -V, or -V all), a version the broker refuses other than as
+"unsupported protocol version" (3.1.1 return code 0x01, 5.0 reason 0x84) fails the run.
+
+The last line of the console report is
+"N passed, N failed, N skipped, N non-strict, N waived, N errors, N unstable, N not run".
+exit status: 0 no MUST case failed, 1 a case failed or was unstable, a version was refused wrongly,
+             or (--strict-waivers) a waiver is stale, 2 usage error, broker unreachable or stopped
+             answering, errors only, or no case ran
 )";
 
 int usage_error(const std::string& message) {
@@ -66,11 +84,34 @@ int usage_error(const std::string& message) {
     return exit_usage;
 }
 
-bool write_file(const std::string& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-    return static_cast<bool>(out);
-}
+// A report destination, opened before connecting so that an unwritable path costs no run.
+// "-" is standard output.
+class report_output {
+public:
+    // Empty when the path can be written; otherwise "PATH: system error".
+    std::string open(const std::string& path) {
+        path_ = path;
+        if (path.empty() || path == "-") return {};
+        file_.open(path, std::ios::binary | std::ios::trunc);
+        if (!file_) return path + ": " + std::strerror(errno);
+        return {};
+    }
+    bool wanted() const { return !path_.empty(); }
+    bool write(const std::string& content) {
+        if (path_ == "-") {
+            std::fwrite(content.data(), 1, content.size(), stdout);
+            return std::fflush(stdout) == 0;
+        }
+        file_ << content;
+        file_.flush();
+        return static_cast<bool>(file_);
+    }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    std::ofstream file_;
+};
 
 int run(std::span<char*> args) {
     cf::run_options options;
@@ -157,6 +198,10 @@ int run(std::span<char*> args) {
             if (!number(options.repeat, 1, 100000)) return usage_error("--repeat needs a number >= 1");
         } else if (a == "-j" || a == "--jobs") {
             if (!number(options.jobs, 1, 1024)) return usage_error(std::string(a) + " needs a number 1..1024");
+        } else if (a == "--no-rerun") {
+            options.rerun_failures = false;
+        } else if (a == "--strict-waivers") {
+            options.strict_waivers = true;
         } else if (a == "--list") {
             list_only = true;
         } else if (a == "-v" || a == "--verbose") {
@@ -209,6 +254,14 @@ int run(std::span<char*> args) {
     if (password) options.where.password = password;
     if (options.where.password && !options.where.username) return usage_error("a password needs a user name (-u)");
 
+    report_output junit_out, json_out, html_out;
+    for (auto [out, path] : {std::pair{&junit_out, &junit}, std::pair{&json_out, &json_file}, std::pair{&html_out, &html}}) {
+        if (const auto problem = out->open(*path); !problem.empty()) {
+            std::fprintf(stderr, "mqttspec run: cannot write the report %s\n", problem.c_str());
+            return exit_usage;
+        }
+    }
+
     const auto inventory = cf::load_statements(fixtures);
     cf::run_summary summary;
     try {
@@ -224,21 +277,20 @@ int run(std::span<char*> args) {
         return exit_usage;
     }
 
-    const bool tty = isatty(fileno(stdout)) != 0 && std::getenv("NO_COLOR") == nullptr;
-    cf::write_console(stdout, summary, {tty, verbose});
+    // A report written to standard output keeps it clean: the console report goes to stderr then.
+    std::FILE* console = (junit == "-" || json_file == "-" || html == "-") ? stderr : stdout;
+    const bool tty = isatty(fileno(console)) != 0 && std::getenv("NO_COLOR") == nullptr;
+    cf::write_console(console, summary, {tty, verbose});
+    std::fflush(console);
     std::fflush(stdout);
     bool written = true;
-    if (!junit.empty() && !write_file(junit, cf::to_junit(summary))) {
-        std::fprintf(stderr, "mqttspec run: cannot write %s\n", junit.c_str());
-        written = false;
-    }
-    if (!json_file.empty() && !write_file(json_file, cf::to_json_report(summary).dump(2) + "\n")) {
-        std::fprintf(stderr, "mqttspec run: cannot write %s\n", json_file.c_str());
-        written = false;
-    }
-    if (!html.empty() && !write_file(html, cf::to_html(summary))) {
-        std::fprintf(stderr, "mqttspec run: cannot write %s\n", html.c_str());
-        written = false;
+    for (auto [out, render] : {std::pair<report_output*, std::function<std::string()>>{&junit_out, [&] { return cf::to_junit(summary); }},
+                               {&json_out, [&] { return cf::to_json_report(summary).dump(2) + "\n"; }},
+                               {&html_out, [&] { return cf::to_html(summary); }}}) {
+        if (out->wanted() && !out->write(render())) {
+            std::fprintf(stderr, "mqttspec run: cannot write %s: %s\n", out->path().c_str(), std::strerror(errno));
+            written = false;
+        }
     }
     const int code = summary.exit_code();
     return code == exit_ok && !written ? exit_usage : code;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -14,6 +15,16 @@ profile_error::profile_error(const std::filesystem::path& f, const std::string& 
 
 bool waiver::applies_to(transport_kind k) const {
     return transports.empty() || std::find(transports.begin(), transports.end(), to_string(k)) != transports.end();
+}
+
+bool waiver::excuses(const std::string& failed_statement, const std::vector<std::string>& case_statements,
+                     const std::string& evidence_text) const {
+    // An unattributed failure of a case with one statement broke that statement; with several, the
+    // observed pattern alone has to tell the deviation apart.
+    const std::string& broken =
+        failed_statement.empty() && case_statements.size() == 1 ? case_statements.front() : failed_statement;
+    if (!broken.empty() && broken != statement) return false;
+    return std::regex_search(evidence_text, std::regex(observed, std::regex::ECMAScript));
 }
 
 const waiver* profile::find_waiver(std::string_view case_id, transport_kind transport) const {
@@ -117,17 +128,32 @@ profile parse_profile(const json& j, const std::filesystem::path& file) {
                     }
                     continue;
                 }
-                if (it.key() != "case" && it.key() != "reason" && it.key() != "evidence") {
+                if (it.key() == "intermittent") {
+                    if (!it->is_boolean()) throw profile_error(file, at + ".intermittent", "must be true or false");
+                    out.intermittent = it->get<bool>();
+                    continue;
+                }
+                if (it.key() != "case" && it.key() != "statement" && it.key() != "observed" && it.key() != "reason" &&
+                    it.key() != "evidence") {
                     throw profile_error(file, at + "." + it.key(), "unknown field");
                 }
                 if (!it->is_string() || it->get<std::string>().empty()) {
                     throw profile_error(file, at + "." + it.key(), "must be a non-empty string");
                 }
             }
-            for (const char* key : {"case", "reason", "evidence"}) {
-                if (!w.contains(key)) throw profile_error(file, at + "." + key, "missing (every waiver needs case, reason and evidence)");
+            for (const char* key : {"case", "statement", "observed", "reason", "evidence"}) {
+                if (!w.contains(key)) {
+                    throw profile_error(file, at + "." + key, "missing (every waiver needs case, statement, observed, reason and evidence)");
+                }
             }
             out.case_id = w["case"].get<std::string>();
+            out.statement = w["statement"].get<std::string>();
+            out.observed = w["observed"].get<std::string>();
+            try {
+                std::regex check(out.observed, std::regex::ECMAScript);
+            } catch (const std::regex_error& e) {
+                throw profile_error(file, at + ".observed", std::string("not a valid regular expression: ") + e.what());
+            }
             out.reason = w["reason"].get<std::string>();
             out.evidence = w["evidence"].get<std::string>();
             for (const auto& earlier : p.waivers) {

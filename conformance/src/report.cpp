@@ -56,6 +56,8 @@ std::string_view tag(verdict v) {
         case verdict::error: return "[ERROR]";
         case verdict::non_strict: return "[NON-STRICT]";
         case verdict::waived: return "[WAIVED]";
+        case verdict::unstable: return "[UNSTABLE]";
+        case verdict::not_run: return "[NOT RUN]";
     }
     return "[?]";
 }
@@ -68,6 +70,8 @@ const char* color_of(verdict v) {
         case verdict::error: return "\033[35m";
         case verdict::non_strict: return "\033[33m";
         case verdict::waived: return "\033[34m";
+        case verdict::unstable: return "\033[33m";
+        case verdict::not_run: return "\033[35m";
     }
     return "";
 }
@@ -79,7 +83,41 @@ std::string statements_of(const case_result& r) {
     return out;
 }
 
-bool shows_evidence(verdict v) { return v == verdict::failed || v == verdict::non_strict || v == verdict::error || v == verdict::waived; }
+bool shows_evidence(verdict v) {
+    return v == verdict::failed || v == verdict::non_strict || v == verdict::error || v == verdict::waived || v == verdict::unstable;
+}
+
+// The lines about the run as a whole that every report carries: refused versions, a broker that
+// stopped answering, stale waivers, cases that fail only under concurrency.
+std::vector<std::string> run_notes(const run_summary& s) {
+    std::vector<std::string> out;
+    for (const auto& r : s.refused) {
+        std::string line = "MQTT " + std::string(codec::to_string(r.version)) + " refused by the broker: " + r.reason;
+        if (r.unsupported) {
+            line += " (unsupported protocol version: allowed, its cases were not run)";
+        } else if (r.fails_run) {
+            line += " - FAILED: a broker must accept a version or refuse it as unsupported (3.1.1 return code 0x01, 5.0 reason 0x84)";
+        }
+        out.push_back(std::move(line));
+    }
+    if (!s.broker_down.empty()) {
+        out.push_back("the broker stopped answering during the run: " + s.broker_down + "; " +
+                      std::to_string(s.count(verdict::not_run)) + " cases were not run or not judged");
+    }
+    if (const auto unstable = s.count(verdict::unstable); unstable > 0) {
+        out.push_back("the broker fails under concurrent clients: " + std::to_string(unstable) +
+                      " cases failed while other cases ran and passed when run alone (verdict unstable)");
+    }
+    if (const auto stale = s.stale_waivers(); stale > 0) {
+        std::string ids;
+        for (const auto& r : s.results) {
+            if (r.stale_waiver) ids += (ids.empty() ? "" : ", ") + r.info.id;
+        }
+        out.push_back(std::to_string(stale) + " stale waivers (their cases passed; drop them from the profile" +
+                      std::string(s.strict_waivers ? ", --strict-waivers: the run fails" : "") + "): " + ids);
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -87,7 +125,8 @@ std::string summary_line(const run_summary& s) {
     return std::to_string(s.count(verdict::passed)) + " passed, " + std::to_string(s.count(verdict::failed)) + " failed, " +
            std::to_string(s.count(verdict::skipped)) + " skipped, " + std::to_string(s.count(verdict::non_strict)) +
            " non-strict, " + std::to_string(s.count(verdict::waived)) + " waived, " +
-           std::to_string(s.count(verdict::error)) + " errors";
+           std::to_string(s.count(verdict::error)) + " errors, " + std::to_string(s.count(verdict::unstable)) + " unstable, " +
+           std::to_string(s.count(verdict::not_run)) + " not run";
 }
 
 void write_console(std::FILE* out, const run_summary& s, const console_options& o) {
@@ -100,16 +139,23 @@ void write_console(std::FILE* out, const run_summary& s, const console_options& 
             for (const case_result* r : results) {
                 std::fprintf(out, "    %s%s%s %s  %s\n", o.color ? color_of(r->result) : "", std::string(tag(r->result)).c_str(),
                              reset, r->info.id.c_str(), r->info.title.c_str());
-                if (r->result == verdict::skipped) {
-                    std::fprintf(out, "        reason: %s\n", r->message.c_str());
+                if (r->result == verdict::skipped || r->result == verdict::not_run || r->stale_waiver) {
+                    std::fprintf(out, "        %s: %s\n", r->stale_waiver ? "stale waiver" : "reason", r->message.c_str());
                 } else if (shows_evidence(r->result)) {
                     std::fprintf(out, "        %s (%s): %s\n", statements_of(*r).c_str(), std::string(to_string(r->info.lvl)).c_str(),
                                  r->message.c_str());
                     if (!r->expected.empty()) std::fprintf(out, "        expected: %s\n", r->expected.c_str());
                     if (!r->actual.empty()) std::fprintf(out, "        actual:   %s\n", r->actual.c_str());
                     if (r->applied_waiver) std::fprintf(out, "        waiver evidence: %s\n", r->applied_waiver->evidence.c_str());
+                    if (r->rerun) {
+                        std::fprintf(out, "        re-run alone: %s%s%s\n", std::string(to_string(*r->rerun)).c_str(),
+                                     r->rerun_message.empty() ? "" : ": ", r->rerun_message.c_str());
+                    }
                 }
                 if (o.verbose && !r->transcript_text.empty()) std::fprintf(out, "%s", r->transcript_text.c_str());
+                if (o.verbose && !r->rerun_transcript_text.empty()) {
+                    std::fprintf(out, "        (re-run alone)\n%s", r->rerun_transcript_text.c_str());
+                }
             }
         }
         std::fprintf(out, "\n");
@@ -117,6 +163,7 @@ void write_console(std::FILE* out, const run_summary& s, const console_options& 
     std::fprintf(out, "target %s, profile %s, nonce %s, rtt %.3f ms, timeout %lld ms, %.1f s\n", s.target_url.c_str(),
                  s.profile_name.c_str(), s.nonce.c_str(), static_cast<double>(s.rtt.count()) / 1000.0,
                  static_cast<long long>(s.timeout.count()), s.wall_ms / 1000.0);
+    for (const auto& note : run_notes(s)) std::fprintf(out, "%s\n", note.c_str());
     std::fprintf(out, "%s\n", summary_line(s).c_str());
 }
 
@@ -139,7 +186,19 @@ json to_json_report(const run_summary& s) {
                     {"skipped", s.count(verdict::skipped)},
                     {"non-strict", s.count(verdict::non_strict)},
                     {"waived", s.count(verdict::waived)},
-                    {"error", s.count(verdict::error)}};
+                    {"error", s.count(verdict::error)},
+                    {"unstable", s.count(verdict::unstable)},
+                    {"not-run", s.count(verdict::not_run)},
+                    {"stale_waivers", s.stale_waivers()}};
+    json refused = json::array();
+    for (const auto& r : s.refused) {
+        refused.push_back({{"version", std::string(codec::to_string(r.version))}, {"reason", r.reason},
+                           {"unsupported", r.unsupported}, {"fails_run", r.fails_run}});
+    }
+    j["refused_versions"] = std::move(refused);
+    if (!s.broker_down.empty()) j["broker_down"] = s.broker_down;
+    j["notes"] = run_notes(s);
+    j["exit_code"] = s.exit_code();
     json cases = json::array();
     for (const auto& r : s.results) {
         json c;
@@ -158,10 +217,15 @@ json to_json_report(const run_summary& s) {
         c["source"] = r.info.source;
         if (r.repeats > 1) c["repeats"] = {{"total", r.repeats}, {"failed", r.failed_repeats}};
         if (r.applied_waiver) {
-            c["waiver"] = {{"reason", r.applied_waiver->reason}, {"evidence", r.applied_waiver->evidence}};
+            c["waiver"] = {{"statement", r.applied_waiver->statement}, {"observed", r.applied_waiver->observed},
+                           {"reason", r.applied_waiver->reason}, {"evidence", r.applied_waiver->evidence}};
             c["underlying_result"] = std::string(to_string(r.underlying));
         }
+        if (r.stale_waiver) c["stale_waiver"] = {{"statement", r.stale_waiver->statement}, {"reason", r.stale_waiver->reason}};
         if (shows_evidence(r.result)) c["transcript"] = r.transcript;
+        if (r.rerun) {
+            c["rerun"] = {{"result", std::string(to_string(*r.rerun))}, {"message", r.rerun_message}, {"transcript", r.rerun_transcript}};
+        }
         cases.push_back(std::move(c));
     }
     j["cases"] = std::move(cases);
@@ -198,17 +262,36 @@ std::string to_junit(const run_summary& s) {
         return std::string(num);
     };
     x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    x << "<testsuites name=\"mqttspec\" tests=\"" << s.results.size() << "\" failures=\"" << s.count(verdict::failed)
-      << "\" errors=\"" << s.count(verdict::error) << "\" skipped=\""
-      << s.count(verdict::skipped) + s.count(verdict::waived) << "\" time=\"" << seconds(s.wall_ms) << "\">\n";
+    const auto refusals_failed = static_cast<std::size_t>(
+        std::count_if(s.refused.begin(), s.refused.end(), [](const refused_version& r) { return r.fails_run; }));
+    x << "<testsuites name=\"mqttspec\" tests=\"" << s.results.size() + s.refused.size() << "\" failures=\""
+      << s.count(verdict::failed) + s.count(verdict::unstable) + refusals_failed << "\" errors=\"" << s.count(verdict::error)
+      << "\" skipped=\"" << s.count(verdict::skipped) + s.count(verdict::waived) + s.count(verdict::not_run) + s.refused.size() - refusals_failed
+      << "\" time=\"" << seconds(s.wall_ms) << "\">\n";
+    if (!s.refused.empty()) {
+        // The probe's verdicts on each version the broker refused.
+        x << "  <testsuite name=\"MQTT versions\" tests=\"" << s.refused.size() << "\" failures=\"" << refusals_failed
+          << "\" errors=\"0\" skipped=\"" << s.refused.size() - refusals_failed << "\" time=\"0\">\n";
+        for (const auto& r : s.refused) {
+            const std::string name = "MQTT " + std::string(codec::to_string(r.version)) + " accepted or refused as unsupported";
+            x << "    <testcase classname=\"probe\" name=\"" << xml_escape(name) << "\" time=\"0\">\n";
+            if (r.fails_run) {
+                x << "      <failure message=\"" << xml_escape("refused: " + r.reason) << "\" type=\"MQTT-3.1.2-2\"/>\n";
+            } else {
+                x << "      <skipped message=\"" << xml_escape("refused: " + r.reason) << "\"/>\n";
+            }
+            x << "    </testcase>\n";
+        }
+        x << "  </testsuite>\n";
+    }
     for (const auto& [version, sections] : group(s)) {
         for (const auto& [section, results] : sections) {
             std::size_t failures = 0, errors = 0, skipped = 0;
             double time = 0;
             for (const auto* r : results) {
-                failures += r->result == verdict::failed;
+                failures += r->result == verdict::failed || r->result == verdict::unstable;
                 errors += r->result == verdict::error;
-                skipped += r->result == verdict::skipped || r->result == verdict::waived;
+                skipped += r->result == verdict::skipped || r->result == verdict::waived || r->result == verdict::not_run;
                 time += r->duration_ms;
             }
             x << "  <testsuite name=\"" << xml_escape(version + " / " + section) << "\" tests=\"" << results.size()
@@ -229,8 +312,13 @@ std::string to_junit(const run_summary& s) {
                     case verdict::error:
                         x << "      <error message=\"" << xml_escape(r->message) << "\">" << xml_escape(detail) << "</error>\n";
                         break;
+                    case verdict::unstable:
+                        x << "      <failure message=\"" << xml_escape(r->message) << "\" type=\"unstable\">"
+                          << xml_escape(detail + "\n\nre-run alone: " + r->rerun_message + "\n" + r->rerun_transcript_text) << "</failure>\n";
+                        break;
                     case verdict::skipped:
                     case verdict::waived:
+                    case verdict::not_run:
                         x << "      <skipped message=\"" << xml_escape(std::string(to_string(r->result)) + ": " + r->message) << "\"/>\n";
                         break;
                     case verdict::non_strict:
@@ -255,16 +343,23 @@ std::string to_html(const run_summary& s) {
          "body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
          "td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f3f3f3}"
          ".passed{color:#176b1d}.failed{color:#b00020;font-weight:bold}.skipped{color:#555}.error{color:#7b1fa2;font-weight:bold}"
-         ".non-strict{color:#a66300}.waived{color:#1a4fa0}pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:.85em}"
+         ".non-strict{color:#a66300}.waived{color:#1a4fa0}.unstable{color:#a66300;font-weight:bold}.not-run{color:#7b1fa2}pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:.85em}"
          "code{font-size:.9em}\n</style></head><body>\n";
     h << "<h1>mqttspec " << e(s.tool_version) << " report</h1>\n<p>Target <code>" << e(s.target_url) << "</code>, profile <code>"
       << e(s.profile_name) << "</code>, versions ";
     for (std::size_t i = 0; i < s.versions.size(); ++i) h << (i ? ", " : "") << e(codec::to_string(s.versions[i]));
     h << ", run nonce <code>" << e(s.nonce) << "</code>.</p>\n";
-    h << "<table><tr><th>passed</th><th>failed</th><th>skipped</th><th>non-strict</th><th>waived</th><th>errors</th></tr><tr>"
+    h << "<table><tr><th>passed</th><th>failed</th><th>skipped</th><th>non-strict</th><th>waived</th><th>errors</th>"
+         "<th>unstable</th><th>not run</th></tr><tr>"
       << "<td>" << s.count(verdict::passed) << "</td><td>" << s.count(verdict::failed) << "</td><td>" << s.count(verdict::skipped)
       << "</td><td>" << s.count(verdict::non_strict) << "</td><td>" << s.count(verdict::waived) << "</td><td>"
-      << s.count(verdict::error) << "</td></tr></table>\n";
+      << s.count(verdict::error) << "</td><td>" << s.count(verdict::unstable) << "</td><td>" << s.count(verdict::not_run)
+      << "</td></tr></table>\n";
+    if (const auto notes = run_notes(s); !notes.empty()) {
+        h << "<ul>\n";
+        for (const auto& note : notes) h << "<li>" << e(note) << "</li>\n";
+        h << "</ul>\n";
+    }
     for (const auto& [version, sections] : group(s)) {
         h << "<h2>" << e(version) << "</h2>\n";
         for (const auto& [section, results] : sections) {
@@ -281,6 +376,11 @@ std::string to_html(const run_summary& s) {
                     if (!r->actual.empty()) h << "<br>actual: <code>" << e(r->actual) << "</code>";
                     if (r->applied_waiver) h << "<br>waiver evidence: " << e(r->applied_waiver->evidence);
                     h << "<details><summary>transcript</summary><pre>" << e(r->transcript_text) << "</pre></details>";
+                    if (r->rerun) {
+                        h << "<br>re-run alone: " << e(to_string(*r->rerun)) << (r->rerun_message.empty() ? "" : ": ")
+                          << e(r->rerun_message) << "<details><summary>transcript of the re-run</summary><pre>"
+                          << e(r->rerun_transcript_text) << "</pre></details>";
+                    }
                 }
                 h << "</td></tr>\n";
             }

@@ -1,6 +1,7 @@
 #include "mqttspec/conformance/runner.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <mqttspec/codec/json.hpp>
@@ -47,6 +48,41 @@ std::vector<case_def> all_cases(const std::filesystem::path& fixtures) {
     return out;
 }
 
+namespace {
+
+std::string evidence_text(const case_result& r) {
+    return r.message + "\nexpected: " + r.expected + "\nactual: " + r.actual;
+}
+
+// A waiver turns the failure it describes into `waived`; a pass makes it stale; any other failure
+// stays what it is, with a word on why the waiver did not apply.
+void apply_waiver(case_result& r, const waiver& w) {
+    switch (r.underlying) {
+        case verdict::passed:
+            if (w.intermittent) {
+                r.message = "passed this time; the profile waives an intermittent deviation here (" + w.reason + ")";
+                return;
+            }
+            r.stale_waiver = w;
+            r.message = "passed, although the profile waives it (" + w.reason + "): the waiver is stale and should be dropped";
+            return;
+        case verdict::failed:
+        case verdict::non_strict:
+            if (w.excuses(r.statement, r.info.statements, evidence_text(r))) {
+                r.applied_waiver = w;
+                r.result = verdict::waived;
+                r.message = "waived (" + w.reason + "): " + r.message;
+            } else {
+                r.message += " [not the deviation the profile waives: it excuses " + w.statement + " when the evidence matches /" +
+                             w.observed + "/]";
+            }
+            return;
+        default: return;  // skipped, error, ...: nothing was judged, nothing to excuse
+    }
+}
+
+}  // namespace
+
 case_result run_case(const case_def& c, const run_environment& env, std::size_t index) {
     case_result r;
     r.info = c.info;
@@ -78,6 +114,7 @@ case_result run_case(const case_def& c, const run_environment& env, std::size_t 
             underlying = verdict::error;
             r.message = std::string("internal error: ") + e.what();
         }
+        for (client* cl : t.clients()) r.broker_closed_connection = r.broker_closed_connection || cl->closed_by_broker();
         try {
             t.cleanup();
         } catch (const std::exception& e) {
@@ -86,16 +123,7 @@ case_result run_case(const case_def& c, const run_environment& env, std::size_t 
     }
     r.underlying = underlying;
     r.result = underlying;
-    if (const waiver* w = env.prof.find_waiver(c.info.id, env.where.kind);
-        w != nullptr && (underlying == verdict::passed || underlying == verdict::failed || underlying == verdict::non_strict)) {
-        r.applied_waiver = *w;
-        r.result = verdict::waived;
-        if (underlying == verdict::passed) {
-            r.message = "waived, but the case PASSED: the waiver can be dropped (" + w->reason + ")";
-        } else {
-            r.message = "waived (" + w->reason + "): " + r.message;
-        }
-    }
+    if (const waiver* w = env.prof.find_waiver(c.info.id, env.where.kind)) apply_waiver(r, *w);
     r.failed_repeats = (underlying == verdict::failed || underlying == verdict::non_strict || underlying == verdict::error) ? 1 : 0;
     r.duration_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
     r.transcript = log.to_json();
@@ -145,15 +173,36 @@ probe_result probe(const target& where, const profile& prof, const std::string& 
         const auto connect = probe_connect(v, where, prof, id);
         c.send(connect);
         auto e = c.next_event(c.default_deadline());
+        const bool v5 = v == codec::protocol_version::v5;
         if (e.kind == event_kind::timeout) {
             out.refused[v] = "no CONNACK within " + std::to_string(timeout.count()) + " ms";
             continue;
         }
         if (e.kind == event_kind::closed) {
-            out.refused[v] = "the broker closed the connection (" + e.detail + ")";
+            out.refused[v] = "the broker closed the connection without CONNACK (" + e.detail + ")";
+            // 5.0 MQTT-3.1.2-2: a 5.0 broker that does not accept the version MAY send CONNACK 0x84 and
+            // MUST close, so closing alone refuses a 3.1.1 CONNECT allowably. A 3.1.1 broker must answer a
+            // level it does not support with return code 0x01 (3.1.1 MQTT-3.1.2-2): no such excuse for 5.0.
+            if (!v5) out.unsupported.insert(v);
             continue;
         }
         if (e.kind == event_kind::malformed) {
+            std::string hex;
+            for (char ch : e.detail) {
+                if (std::isxdigit(static_cast<unsigned char>(ch))) hex += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            }
+            if (v5 && hex == "20020001") {
+                // A 3.1.1-only broker's answer to a level-5 CONNECT, in its own layout: return code 0x01.
+                out.refused[v] = "CONNACK 20 02 00 01 (3.1.1 return code 0x01, unacceptable protocol version)";
+                out.unsupported.insert(v);
+                continue;
+            }
+            if (!v5 && hex.rfind("200300840", 0) == 0) {
+                // A 5.0-only broker's answer to a level-4 CONNECT, in the 5.0 layout: reason 0x84.
+                out.refused[v] = "CONNACK in the 5.0 layout with reason 0x84 (unsupported protocol version): " + e.detail;
+                out.unsupported.insert(v);
+                continue;
+            }
             out.refused[v] = "the broker's answer does not decode as MQTT " + std::string(codec::to_string(v)) + ": " +
                              e.error.message + " [" + e.detail + "]";
             // A CONNACK broken only in its reserved flags still answers this version: the cases judge
@@ -168,6 +217,7 @@ probe_result probe(const target& where, const profile& prof, const std::string& 
         }
         if (connack->reason_code != 0) {
             out.refused[v] = "CONNACK " + e.packet->as_json.dump();
+            if (connack->reason_code == (v5 ? 0x84 : 0x01)) out.unsupported.insert(v);
             continue;
         }
         auto caps = capabilities::from_profile(v, prof);
@@ -179,6 +229,7 @@ probe_result probe(const target& where, const profile& prof, const std::string& 
                 c.barrier();
                 rtts.push_back(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t0));
             }
+            out.answers_pingreq.insert(v);
             c.disconnect();
         } catch (const case_failure& f) {
             // The version is spoken (CONNACK 0); a missing PINGRESP is for the cases to report
@@ -197,11 +248,76 @@ std::size_t run_summary::count(verdict v) const {
     return static_cast<std::size_t>(std::count_if(results.begin(), results.end(), [v](const case_result& r) { return r.result == v; }));
 }
 
+std::size_t run_summary::stale_waivers() const {
+    return static_cast<std::size_t>(std::count_if(results.begin(), results.end(), [](const case_result& r) { return r.stale_waiver.has_value(); }));
+}
+
 int run_summary::exit_code() const {
+    if (!broker_down.empty()) return 2;
     if (count(verdict::failed) > 0) return 1;
+    // A broker that fails a MUST case only under concurrent clients still broke it.
+    if (std::any_of(results.begin(), results.end(), [](const case_result& r) { return r.result == verdict::unstable && r.info.lvl == level::must; })) return 1;
+    if (std::any_of(refused.begin(), refused.end(), [](const refused_version& r) { return r.fails_run; })) return 1;
+    if (strict_waivers && stale_waivers() > 0) return 1;
     if (count(verdict::error) > 0) return 2;
     if (results.size() == count(verdict::skipped)) return 2;  // nothing was judged
     return 0;
+}
+
+void check_waivers(const profile& prof, const std::vector<case_def>& cases) {
+    for (std::size_t i = 0; i < prof.waivers.size(); ++i) {
+        const auto& w = prof.waivers[i];
+        const std::string at = "waivers[" + std::to_string(i) + "]";
+        const auto it = std::find_if(cases.begin(), cases.end(), [&](const case_def& c) { return c.info.id == w.case_id; });
+        if (it == cases.end()) throw profile_error(prof.file, at + ".case", "no case has the ID '" + w.case_id + "'");
+        const auto& st = it->info.statements;
+        if (std::find(st.begin(), st.end(), w.statement) == st.end()) {
+            std::string listed;
+            for (const auto& x : st) listed += (listed.empty() ? "" : ", ") + x;
+            throw profile_error(prof.file, at + ".statement",
+                                "'" + w.statement + "' is not a statement of " + w.case_id + " (" + listed + ")");
+        }
+    }
+}
+
+std::string broker_unresponsive(const run_environment& env, codec::protocol_version v, const std::string& client_id,
+                                bool expect_pingresp) {
+    // Generous: a false "down" would end the run, a true one only costs this wait once.
+    const auto patience = std::max<std::chrono::milliseconds>(env.timeout * 4, std::chrono::seconds(10));
+    std::string problem;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            boost::asio::io_context io;
+            client_options options;
+            options.name = "liveness";
+            options.version = v;
+            options.timeout = patience;
+            client c(io, env.where, options, nullptr);
+            c.open();
+            c.send(probe_connect(v, env.where, env.prof, client_id + "-" + std::to_string(attempt)));
+            const auto e = c.next_event(c.default_deadline());
+            if (e.kind == event_kind::timeout) return "a new client got no CONNACK within " + std::to_string(patience.count()) + " ms";
+            if (e.kind == event_kind::malformed) return "a new client's CONNECT was answered with a malformed packet: " + e.error.message;
+            if (e.kind == event_kind::closed) {
+                // Once may be a limit on connections; twice in a row, the broker no longer serves clients.
+                problem = "a new client's CONNECT was answered by closing the connection, twice (" + e.detail + ")";
+                continue;
+            }
+            const auto* connack = std::get_if<codec::connack_packet>(&e.packet->packet);
+            if (connack == nullptr) return "a new client's CONNECT was answered with " + e.packet->as_json.dump();
+            // Any CONNACK proves the broker is alive (a refusal may be a connection quota).
+            if (connack->reason_code == 0) {
+                if (expect_pingresp) c.barrier();
+                c.disconnect();
+            }
+            return {};
+        } catch (const transport_error& e) {
+            return std::string("a new connection failed: ") + e.what();
+        } catch (const case_failure& f) {
+            return std::string("a new client got no PINGRESP: ") + f.message;
+        }
+    }
+    return problem;
 }
 
 namespace {
@@ -210,12 +326,80 @@ int severity(verdict v) {
     switch (v) {
         case verdict::passed: return 0;
         case verdict::skipped: return 1;
+        case verdict::not_run: return 1;
         case verdict::waived: return 2;
         case verdict::non_strict: return 3;
+        case verdict::unstable: return 3;
         case verdict::error: return 4;
         case verdict::failed: return 5;
     }
     return 4;
+}
+
+bool judged_against_broker(verdict underlying) {
+    return underlying == verdict::failed || underlying == verdict::non_strict || underlying == verdict::error;
+}
+
+// Stops the run once the broker no longer serves new clients, and keeps crashes from passing as
+// conforming closes or from failing unrelated cases.
+class liveness_guard {
+public:
+    liveness_guard(const run_environment& env, std::set<codec::protocol_version> answers_pingreq)
+        : env_(env), answers_pingreq_(std::move(answers_pingreq)) {}
+
+    bool down() const { return down_.load(); }
+    std::string what() const {
+        std::lock_guard lock(mutex_);
+        return what_;
+    }
+
+    // After a case: a case that failed, or whose connection the broker closed, proves nothing until a
+    // new client is served. Adjusts the result when the broker stopped answering.
+    void judge(case_result& r, std::size_t index) {
+        const bool suspicious = judged_against_broker(r.underlying) || (r.underlying == verdict::passed && r.broker_closed_connection);
+        if (!suspicious) return;
+        if (!down()) {
+            const auto problem = broker_unresponsive(env_, r.info.version, env_.id_prefix + env_.nonce + "-live-" + std::to_string(index),
+                                                     answers_pingreq_.count(r.info.version) > 0);
+            if (problem.empty()) return;
+            std::lock_guard lock(mutex_);
+            if (!down_.exchange(true)) {
+                what_ = problem + " (first noticed after " + r.info.id + ")";
+                not_run(r, "the broker stopped answering during or right after this case: " + problem +
+                               "; whatever the case saw cannot be trusted (a crash is not a conforming close)");
+                r.result = verdict::error;
+                return;
+            }
+        }
+        not_run(r, "the broker stopped answering while this case ran");
+    }
+
+    static void not_run(case_result& r, std::string why) {
+        r.result = verdict::not_run;
+        r.applied_waiver.reset();
+        r.stale_waiver.reset();
+        r.message = std::move(why);
+        r.expected.clear();
+        r.actual.clear();
+    }
+
+private:
+    const run_environment& env_;
+    std::set<codec::protocol_version> answers_pingreq_;
+    std::atomic<bool> down_{false};
+    mutable std::mutex mutex_;
+    std::string what_;
+};
+
+std::vector<refused_version> refusals(const probe_result& probed, bool every_version_asked) {
+    std::vector<refused_version> out;
+    for (const auto& [v, reason] : probed.refused) {
+        if (probed.accepted.count(v)) continue;  // spoken, with a problem the cases judge
+        refused_version r{v, reason, probed.unsupported.count(v) > 0, false};
+        r.fails_run = every_version_asked && !r.unsupported;
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 }  // namespace
@@ -226,9 +410,11 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     run_summary s;
     s.tool_version = std::string(version_string);
     s.target_url = options.where.url();
+    s.strict_waivers = options.strict_waivers;
     run_environment env;
     env.where = options.where;
     env.prof = options.profile_file ? load_profile(*options.profile_file) : profile{};
+    check_waivers(env.prof, cases);  // before connecting: a typo must not turn a waiver off silently
     env.id_prefix = options.id_prefix;
     env.nonce = random_nonce();
     s.profile_name = env.prof.name;
@@ -236,7 +422,9 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
 
     const auto probed = probe(options.where, env.prof, options.id_prefix, options.base_timeout);
     std::vector<codec::protocol_version> versions = options.versions;
-    if (versions.empty()) {
+    const bool every_version = versions.empty();
+    s.refused = refusals(probed, every_version);
+    if (every_version) {
         for (const auto& [v, caps] : probed.accepted) versions.push_back(v);
         if (versions.empty()) {
             std::string why;
@@ -274,24 +462,57 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     const unsigned repeat = std::max(1u, options.repeat);
     const std::size_t tasks = selected.size() * repeat;
     std::vector<case_result> task_results(tasks);
+    std::vector<bool> started(tasks, false);
+    liveness_guard liveness(env, probed.answers_pingreq);
     std::atomic<std::size_t> next{0};
     std::mutex progress;
     auto worker = [&] {
         for (;;) {
+            if (liveness.down()) return;
             const std::size_t i = next.fetch_add(1);
             if (i >= tasks) return;
             const case_def& c = *selected[i % selected.size()];
-            task_results[i] = run_case(c, env, i);
-            if (options.on_result && repeat == 1) {
-                std::lock_guard lock(progress);
-                options.on_result(task_results[i]);
-            }
+            case_result r = run_case(c, env, i);
+            liveness.judge(r, i);
+            std::lock_guard lock(progress);
+            started[i] = true;
+            task_results[i] = std::move(r);
+            if (options.on_result && repeat == 1) options.on_result(task_results[i]);
         }
     };
     const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(tasks)));
     std::vector<std::thread> threads;
     for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
     for (auto& th : threads) th.join();
+    for (std::size_t i = 0; i < tasks; ++i) {
+        if (started[i]) continue;
+        task_results[i].info = selected[i % selected.size()]->info;
+        liveness_guard::not_run(task_results[i], "not run: the broker had stopped answering");
+        task_results[i].underlying = verdict::not_run;
+    }
+
+    // A case that failed while others ran is run once more, alone: passing then means the broker
+    // misbehaves under concurrent clients, which is reported as such rather than charged to the rule.
+    if (options.rerun_failures && repeat == 1 && !liveness.down()) {
+        for (std::size_t i = 0; i < tasks && !liveness.down(); ++i) {
+            auto& first = task_results[i];
+            if (first.result != verdict::failed && first.result != verdict::non_strict && first.result != verdict::error) continue;
+            case_result again = run_case(*selected[i], env, tasks + i);
+            liveness.judge(again, tasks + i);
+            first.rerun = again.result;
+            first.rerun_message = again.message;
+            first.rerun_transcript = again.transcript;
+            first.rerun_transcript_text = again.transcript_text;
+            if (again.result == verdict::passed) {
+                first.result = verdict::unstable;
+                first.message = "failed while other cases ran concurrently, passed when run alone (" + first.message + ")";
+            } else if (again.result == verdict::not_run || liveness.down()) {
+                first.result = verdict::not_run;
+            } else {
+                first.message += " (the same when run alone)";
+            }
+        }
+    }
 
     // One result per case: the worst repetition, with how many repetitions went wrong.
     for (std::size_t k = 0; k < selected.size(); ++k) {
@@ -300,7 +521,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
         for (unsigned rep = 0; rep < repeat; ++rep) {
             const auto& r = task_results[rep * selected.size() + k];
             bad += r.failed_repeats;
-            if (severity(r.underlying) > severity(worst.underlying)) worst = r;
+            if (severity(r.result) > severity(worst.result)) worst = r;
         }
         worst.repeats = repeat;
         worst.failed_repeats = bad;
@@ -313,6 +534,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
         if (a.info.version != b.info.version) return a.info.version < b.info.version;
         return a.info.id < b.info.id;
     });
+    s.broker_down = liveness.what();
     s.wall_ms = std::chrono::duration<double, std::milli>(clock::now() - wall_start).count();
     return s;
 }

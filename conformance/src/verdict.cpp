@@ -26,6 +26,8 @@ std::string_view to_string(verdict v) noexcept {
         case verdict::error: return "error";
         case verdict::non_strict: return "non-strict";
         case verdict::waived: return "waived";
+        case verdict::unstable: return "unstable";
+        case verdict::not_run: return "not-run";
     }
     return "error";
 }

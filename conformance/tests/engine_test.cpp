@@ -135,22 +135,26 @@ TEST(Profile, ErrorsNameTheField) {
     EXPECT_EQ(profile_field_error(R"({"retain_available": "yes"})"), "retain_available");
     EXPECT_EQ(profile_field_error(R"({"denied_topc": "x"})"), "denied_topc");
     EXPECT_EQ(profile_field_error(R"({"credentials": {"username": 1}})"), "credentials.username");
-    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r"}]})"), "waivers[0].evidence");
-    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r", "evidence": "e", "x": "y"}]})"), "waivers[0].x");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r"}]})"), "waivers[0].statement");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "statement": "MQTT-1", "reason": "r", "evidence": "e"}]})"),
+              "waivers[0].observed");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "statement": "MQTT-1", "observed": "(", "reason": "r", "evidence": "e"}]})"),
+              "waivers[0].observed");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "statement": "MQTT-1", "observed": "x", "reason": "r", "evidence": "e", "x": "y"}]})"), "waivers[0].x");
     EXPECT_EQ(profile_field_error(R"([1])"), "");
 }
 
 TEST(Profile, WaiversCanBeLimitedToTransports) {
-    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r", "evidence": "e", "transports": []}]})"),
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "statement": "MQTT-1", "observed": "x", "reason": "r", "evidence": "e", "transports": []}]})"),
               "waivers[0].transports");
-    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r", "evidence": "e", "transports": ["tcp"]}]})"),
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "statement": "MQTT-1", "observed": "x", "reason": "r", "evidence": "e", "transports": ["tcp"]}]})"),
               "waivers[0].transports[0]");
-    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "reason": "r", "evidence": "e", "transports": ["ws"]},
-                                                  {"case": "v5/a/b", "reason": "r", "evidence": "e"}]})"),
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "statement": "MQTT-1", "observed": "x", "reason": "r", "evidence": "e", "transports": ["ws"]},
+                                                  {"case": "v5/a/b", "statement": "MQTT-1", "observed": "x", "reason": "r", "evidence": "e"}]})"),
               "waivers[1].case");
     const auto p = parse_profile(json::parse(R"({"waivers": [
-        {"case": "v5/a/b", "reason": "websocket only", "evidence": "e", "transports": ["ws", "wss"]},
-        {"case": "v5/a/b", "reason": "tls only", "evidence": "e", "transports": ["mqtts"]}]})"), "p.json");
+        {"case": "v5/a/b", "statement": "MQTT-1", "observed": "x", "reason": "websocket only", "evidence": "e", "transports": ["ws", "wss"]},
+        {"case": "v5/a/b", "statement": "MQTT-1", "observed": "x", "reason": "tls only", "evidence": "e", "transports": ["mqtts"]}]})"), "p.json");
     EXPECT_EQ(p.find_waiver("v5/a/b", transport_kind::tcp), nullptr);
     ASSERT_NE(p.find_waiver("v5/a/b", transport_kind::wss), nullptr);
     EXPECT_EQ(p.find_waiver("v5/a/b", transport_kind::wss)->reason, "websocket only");

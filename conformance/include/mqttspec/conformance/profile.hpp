@@ -16,15 +16,26 @@
 
 namespace mqttspec::conformance {
 
-// A known deviation: under this profile the case is reported `waived` (never `passed`).
+// A known deviation: under this profile the case is reported `waived` (never `passed`), but only
+// when the failure is the one the waiver describes: it must break `statement` and its evidence
+// (message, expected, actual) must match `observed`. Any other failure of the case stays a failure,
+// and a waived case that passes makes the waiver stale.
 struct waiver {
-    std::string case_id;   // exact case ID
-    std::string reason;    // why it is accepted
-    std::string evidence;  // what the broker actually sent
+    std::string case_id;    // exact case ID
+    std::string statement;  // the statement the deviation breaks (one of the case's statements)
+    std::string observed;   // ECMAScript regular expression searched in the failure's evidence text
+    std::string reason;     // why it is accepted
+    std::string evidence;   // what the broker actually sent
     // Only over these transports (URL schemes "mqtt", "mqtts", "ws", "wss"); empty: every transport.
     // A deviation seen over one transport alone must not hide a pass, or a new failure, elsewhere.
     std::vector<std::string> transports;
+    // The deviation shows in some runs only (timing): a pass does not make the waiver stale.
+    bool intermittent = false;
     bool applies_to(transport_kind k) const;
+    // Whether a failure that broke `failed_statement` (empty: not attributed) with this evidence text
+    // is the deviation described. `case_statements` are the case's own statements.
+    bool excuses(const std::string& failed_statement, const std::vector<std::string>& case_statements,
+                 const std::string& evidence_text) const;
 };
 
 struct profile {

@@ -14,7 +14,9 @@ struct console_options {
 };
 
 // Grouped by version and section, one line per case; failures with expected/actual/statement.
-// The last line is exactly "N passed, N failed, N skipped, N non-strict, N waived, N errors".
+// Before the last line, one line per refused version, a broker that stopped answering, unstable cases
+// and stale waivers. The last line is exactly
+// "N passed, N failed, N skipped, N non-strict, N waived, N errors, N unstable, N not run".
 void write_console(std::FILE* out, const run_summary& s, const console_options& options);
 std::string summary_line(const run_summary& s);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,17 @@ struct case_result {
     // Waiver bookkeeping: the waiver applied, and what the case did underneath it.
     std::optional<waiver> applied_waiver;
     verdict underlying = verdict::passed;
+    // The profile has a waiver for this case, but the case passed: the waiver is stale.
+    std::optional<waiver> stale_waiver;
     unsigned repeats = 1, failed_repeats = 0;
+    // The broker closed at least one of the case's connections (the runner then checks that it still
+    // answers a new client: a crash is not a conforming close).
+    bool broker_closed_connection = false;
+    // A non-passing case is run once more alone; what that run gave (verdict::unstable when it passed).
+    std::optional<verdict> rerun;
+    std::string rerun_message;
+    json rerun_transcript;
+    std::string rerun_transcript_text;
 };
 
 // Runs one case with a fresh io_context on the calling thread: body, then cleanup. Applies the
@@ -44,12 +55,23 @@ struct run_options {
     std::string filter;        // glob over case IDs ('*' any run, '?' one char); empty: all
     unsigned repeat = 1;
     unsigned jobs = 8;
+    // Re-run every non-passing case alone once, to tell a broker that fails under concurrent clients
+    // (verdict unstable) from a deterministic failure.
+    bool rerun_failures = true;
+    // A waiver whose case passes (stale) fails the run.
+    bool strict_waivers = false;
     std::function<void(const case_result&)> on_result;  // progress (called from worker threads, serialised)
 };
 
 struct probe_result {
     std::map<codec::protocol_version, capabilities> accepted;  // versions the broker accepted
     std::map<codec::protocol_version, std::string> refused;    // why not
+    // Refused versions whose refusal is the standard's "unsupported protocol version" (3.1.1 CONNACK
+    // return code 0x01, 5.0 CONNACK reason 0x84): a broker may support only some versions.
+    std::set<codec::protocol_version> unsupported;
+    // Versions whose probe connection got its PINGRESPs (a broker that never answers PINGREQ fails the
+    // PINGREQ cases; it is not taken for dead).
+    std::set<codec::protocol_version> answers_pingreq;
     std::chrono::microseconds rtt{0};                           // median PINGREQ round trip
 };
 
@@ -57,6 +79,14 @@ struct probe_result {
 // broker cannot be reached at all.
 probe_result probe(const target& where, const profile& prof, const std::string& id_prefix,
                    std::chrono::milliseconds timeout);
+
+// A version the probe found refused, and whether that refusal is itself a failure of the broker.
+struct refused_version {
+    codec::protocol_version version;
+    std::string reason;
+    bool unsupported = false;  // refused as "unsupported protocol version": allowed, not a failure
+    bool fails_run = false;    // every version was asked for and this refusal is not the allowed one
+};
 
 struct run_summary {
     std::string tool_version;
@@ -68,9 +98,17 @@ struct run_summary {
     std::string nonce;
     double wall_ms = 0;
     std::vector<case_result> results;  // sorted by version then ID
+    std::vector<refused_version> refused;
+    // Non-empty when the broker stopped answering during the run: what was seen. The remaining cases
+    // are `not_run`, and the run exits 2.
+    std::string broker_down;
+    bool strict_waivers = false;
 
     std::size_t count(verdict v) const;
-    // 0: no MUST failed and no error; 1: a failure; 2: errors only (or nothing ran).
+    std::size_t stale_waivers() const;
+    // 2: the broker stopped answering; 1: a MUST failed, a MUST case was unstable, a version was refused
+    // other than as unsupported, or (strict waivers) a waiver is stale; 2: errors only, or nothing
+    // judged; otherwise 0.
     int exit_code() const;
 };
 
@@ -79,6 +117,16 @@ std::vector<case_def> all_cases(const std::filesystem::path& fixtures);
 
 // Glob match used by --filter.
 bool glob_match(std::string_view glob, std::string_view text) noexcept;
+
+// Every waiver names an existing case and one of its statements; throws profile_error naming the
+// profile file and the waiver otherwise.
+void check_waivers(const profile& prof, const std::vector<case_def>& cases);
+
+// Whether the broker still serves a new client: CONNECT -> CONNACK, and PINGREQ -> PINGRESP when
+// `expect_pingresp`, within a generous multiple of the run's timeout. Empty when it does; otherwise
+// what went wrong.
+std::string broker_unresponsive(const run_environment& env, codec::protocol_version v, const std::string& client_id,
+                                bool expect_pingresp = true);
 
 // Selects, probes and runs. Throws transport_error/profile_error/std::invalid_argument for usage or
 // connection problems (exit 2 in the CLI).

@@ -22,8 +22,12 @@ enum class verdict : std::uint8_t {
     error,       // the case could not be judged: connection to the broker failed, internal error
     non_strict,  // a SHOULD/MAY was not followed
     waived,      // the profile lists this case as a known deviation; never counted as passed
+    // Failed while other cases ran concurrently and passed when re-run alone: the broker misbehaves
+    // under concurrent clients (the run fails), but the case's statement is not charged with it.
+    unstable,
+    not_run,     // never judged: the broker stopped answering before (or while) the case ran
 };
-std::string_view to_string(verdict v) noexcept;  // "passed", "failed", "skipped", "error", "non-strict", "waived"
+std::string_view to_string(verdict v) noexcept;  // "passed", "failed", "skipped", "error", "non-strict", "waived", "unstable", "not-run"
 
 // Thrown by expectations and by case_context::fail. Carries the evidence of the verdict.
 struct case_failure : std::exception {

@@ -1,0 +1,274 @@
+// The runner's defences against false verdicts: refused versions are reported (and fail the run
+// unless refused as unsupported), a broker that stops answering ends the run instead of passing
+// close-expecting cases, waivers excuse only the deviation they describe, and a case that fails only
+// under concurrency is reported unstable.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "fake_broker.hpp"
+#include "mqttspec/conformance/report.hpp"
+#include "mqttspec/conformance/statements.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+using testing::fake_broker;
+using testing::fake_session;
+
+// CONNACK 0 for `accepted_v5`/3.1.1, PINGRESP for every PINGREQ, until the client leaves.
+void serve_until_disconnect(fake_session& s) {
+    for (;;) {
+        std::vector<std::uint8_t> p;
+        try {
+            p = s.read_packet();
+        } catch (const std::exception&) {
+            return;
+        }
+        if (p[0] == 0xC0) s.send_hex("d0 00");
+        if (p[0] == 0xE0) return;
+    }
+}
+
+// The client identifier of a CONNECT (MQTT 3.1.1 and 5.0 layouts).
+std::string client_id_of(const std::vector<std::uint8_t>& connect) {
+    std::size_t i = 1;
+    while (connect[i] & 0x80) ++i;
+    ++i;                     // past the Remaining Length
+    i += 2 + 4;              // protocol name
+    const auto level = connect[i];
+    i += 1 + 1 + 2;          // level, flags, keep alive
+    if (level == 5) {        // property length (one byte in these tests) and properties
+        i += 1 + connect[i];
+    }
+    const std::size_t n = (connect[i] << 8) | connect[i + 1];
+    return std::string(connect.begin() + static_cast<long>(i + 2), connect.begin() + static_cast<long>(i + 2 + n));
+}
+
+case_def synthetic_case(std::string id, std::function<void(case_context&)> body, std::vector<std::string> statements = {"MQTT-3.3.4-1"}) {
+    case_info info;
+    info.id = std::move(id);
+    info.title = "synthetic";
+    info.statements = std::move(statements);
+    return {validated(info, "test"), std::move(body)};
+}
+
+run_options options_for(const fake_broker& broker) {
+    run_options o;
+    o.where = broker.where();
+    o.base_timeout = std::chrono::milliseconds(700);
+    o.jobs = 2;
+    return o;
+}
+
+const statement_inventory& inventory() {
+    static const auto inv = load_statements(fixtures_dir());
+    return inv;
+}
+
+// ---- refused versions ----------------------------------------------------------------------------
+
+TEST(Probe, Refusal311StyleOfVersion5IsUnsupported) {
+    fake_broker broker([](fake_session& s) {
+        if (s.expect_connect() == codec::protocol_version::v5) {
+            s.send_hex("20 02 00 01");  // what a 3.1.1-only broker must answer (3.1.1 MQTT-3.1.2-2)
+            s.close();
+            return;
+        }
+        s.send_hex("20 02 00 00");
+        serve_until_disconnect(s);
+    });
+    const std::vector<case_def> cases{synthetic_case("v311/test/ok", [](case_context&) {})};
+    const auto s = run_suite(options_for(broker), cases, inventory());
+    ASSERT_EQ(s.refused.size(), 1u);
+    EXPECT_EQ(s.refused[0].version, codec::protocol_version::v5);
+    EXPECT_TRUE(s.refused[0].unsupported);
+    EXPECT_FALSE(s.refused[0].fails_run);
+    EXPECT_EQ(s.exit_code(), 0);
+    std::string console;
+    {
+        char* buffer = nullptr;
+        std::size_t size = 0;
+        std::FILE* f = open_memstream(&buffer, &size);
+        write_console(f, s, {});
+        std::fclose(f);
+        console.assign(buffer, size);
+        std::free(buffer);
+    }
+    EXPECT_NE(console.find("MQTT 5 refused by the broker"), std::string::npos) << console;
+    EXPECT_EQ(to_json_report(s)["refused_versions"].size(), 1u);
+}
+
+TEST(Probe, AnyOtherRefusalFailsARunOfEveryVersion) {
+    // A malformed 3.1.1 CONNACK: before, 3.1.1 dropped out of the run and the run was green.
+    fake_broker broker([](fake_session& s) {
+        if (s.expect_connect() == codec::protocol_version::v3_1_1) {
+            s.send_hex("20 03 00 00 00");
+            s.close();
+            return;
+        }
+        s.send_hex("20 03 00 00 00");
+        serve_until_disconnect(s);
+    });
+    const std::vector<case_def> cases{synthetic_case("v5/test/ok", [](case_context&) {})};
+    auto s = run_suite(options_for(broker), cases, inventory());
+    ASSERT_EQ(s.refused.size(), 1u);
+    EXPECT_EQ(s.refused[0].version, codec::protocol_version::v3_1_1);
+    EXPECT_FALSE(s.refused[0].unsupported);
+    EXPECT_TRUE(s.refused[0].fails_run);
+    EXPECT_EQ(s.exit_code(), 1);
+    EXPECT_NE(to_junit(s).find("<failure message=\"refused: "), std::string::npos);
+
+    // Asking for 5.0 only: the 3.1.1 refusal is reported, not held against the broker.
+    auto only5 = options_for(broker);
+    only5.versions = {codec::protocol_version::v5};
+    s = run_suite(only5, cases, inventory());
+    ASSERT_EQ(s.refused.size(), 1u);
+    EXPECT_FALSE(s.refused[0].fails_run);
+    EXPECT_EQ(s.exit_code(), 0);
+}
+
+// ---- a broker that stops answering -----------------------------------------------------------------
+
+TEST(Liveness, CrashAfterAMalformedPacketIsNotAConformingClose) {
+    // Serves the probe, "crashes" on the case's connection (closes it: what the case expects), and is
+    // gone for every later client.
+    std::atomic<bool> crashed{false};
+    fake_broker broker([&](fake_session& s) {
+        const auto connect = s.read_packet();
+        if (crashed) {
+            s.close();
+            return;
+        }
+        const bool v5 = connect.at(8) == 5;
+        s.send_hex(v5 ? "20 03 00 00 00" : "20 02 00 00");
+        if (client_id_of(connect).find("probe") != std::string::npos) {
+            serve_until_disconnect(s);
+            return;
+        }
+        s.read_packet();  // the malformed packet
+        crashed = true;
+        s.close();
+    });
+    std::vector<case_def> cases;
+    cases.push_back(synthetic_case("v5/test/a-closes", [](case_context& t) {
+        auto& c = t.connect("c");
+        c.send_raw(codec::from_hex("f0 00"));  // anything
+        c.expect_closed();
+    }));
+    for (int i = 0; i < 6; ++i) cases.push_back(synthetic_case("v5/test/later-" + std::to_string(i), [](case_context& t) { t.connect("c"); }));
+    auto o = options_for(broker);
+    o.jobs = 1;
+    o.versions = {codec::protocol_version::v5};
+    const auto s = run_suite(o, cases, inventory());
+    EXPECT_FALSE(s.broker_down.empty());
+    EXPECT_EQ(s.exit_code(), 2);
+    EXPECT_EQ(s.count(verdict::passed), 0u);
+    EXPECT_EQ(s.count(verdict::failed), 0u);  // no wall of false failures
+    EXPECT_EQ(s.count(verdict::error), 1u);   // the case after which it stopped answering
+    EXPECT_EQ(s.count(verdict::not_run), 6u);
+}
+
+// ---- waivers -------------------------------------------------------------------------------------
+
+case_def failing_with(std::string message) {
+    return synthetic_case("v5/test/w", [message](case_context& t) { t.fail(message, "exp", "act"); });
+}
+
+profile with_waiver(std::string statement, std::string observed) {
+    profile p;
+    waiver w;
+    w.case_id = "v5/test/w";
+    w.statement = std::move(statement);
+    w.observed = std::move(observed);
+    w.reason = "known";
+    w.evidence = "seen";
+    p.waivers.push_back(w);
+    return p;
+}
+
+TEST(Waivers, ExcuseOnlyTheDescribedDeviation) {
+    fake_broker broker([](fake_session&) {});
+    auto env = testing::fake_environment(broker);
+    env.prof = with_waiver("MQTT-3.3.4-1", "Receive Maximum exceeded");
+    auto r = run_case(failing_with("Receive Maximum exceeded: 4 in flight"), env, 0);
+    EXPECT_EQ(r.result, verdict::waived);
+    r = run_case(failing_with("message m3 lost"), env, 0);  // same case, another failure
+    EXPECT_EQ(r.result, verdict::failed);
+    EXPECT_NE(r.message.find("not the deviation the profile waives"), std::string::npos);
+    env.prof = with_waiver("MQTT-3.3.4-2", "Receive Maximum exceeded");  // another statement
+    EXPECT_EQ(run_case(failing_with("Receive Maximum exceeded"), env, 0).result, verdict::failed);
+}
+
+TEST(Waivers, APassingCaseMakesTheWaiverStale) {
+    fake_broker broker([](fake_session&) {});
+    auto env = testing::fake_environment(broker);
+    env.prof = with_waiver("MQTT-3.3.4-1", ".");
+    const auto r = run_case(synthetic_case("v5/test/w", [](case_context&) {}), env, 0);
+    EXPECT_EQ(r.result, verdict::passed);
+    ASSERT_TRUE(r.stale_waiver.has_value());
+    run_summary s;
+    s.results.push_back(r);
+    EXPECT_EQ(s.exit_code(), 0);
+    s.strict_waivers = true;
+    EXPECT_EQ(s.exit_code(), 1);
+}
+
+TEST(Waivers, UnknownCaseOrStatementIsAProfileError) {
+    const std::vector<case_def> cases{failing_with("x")};
+    auto p = with_waiver("MQTT-3.3.4-1", "x");
+    p.file = "my-profile.json";
+    EXPECT_NO_THROW(check_waivers(p, cases));
+    p.waivers[0].case_id = "v5/test/typo";
+    try {
+        check_waivers(p, cases);
+        FAIL() << "a waiver for a case that does not exist was accepted";
+    } catch (const profile_error& e) {
+        EXPECT_EQ(e.field, "waivers[0].case");
+        EXPECT_NE(std::string(e.what()).find("my-profile.json"), std::string::npos);
+    }
+    p.waivers[0].case_id = "v5/test/w";
+    p.waivers[0].statement = "MQTT-9.9.9-9";
+    try {
+        check_waivers(p, cases);
+        FAIL() << "a waiver for a statement the case does not check was accepted";
+    } catch (const profile_error& e) {
+        EXPECT_EQ(e.field, "waivers[0].statement");
+    }
+}
+
+// ---- unstable -----------------------------------------------------------------------------------
+
+TEST(Rerun, FailingOnlyUnderConcurrencyIsUnstable) {
+    fake_broker broker([](fake_session& s) {
+        s.accept_connect();
+        serve_until_disconnect(s);
+    });
+    std::atomic<int> runs{0};
+    const std::vector<case_def> cases{
+        synthetic_case("v5/test/flaky", [&](case_context& t) {
+            if (runs++ == 0) t.fail("lost under load", "m1", "nothing");
+        }),
+        synthetic_case("v5/test/broken", [](case_context& t) { t.fail("always", "m1", "nothing"); }),
+    };
+    auto o = options_for(broker);
+    o.versions = {codec::protocol_version::v5};
+    auto s = run_suite(o, cases, inventory());
+    ASSERT_EQ(s.results.size(), 2u);
+    EXPECT_EQ(s.results[0].info.id, "v5/test/broken");
+    EXPECT_EQ(s.results[0].result, verdict::failed);
+    EXPECT_EQ(s.results[0].rerun, verdict::failed);
+    EXPECT_EQ(s.results[1].result, verdict::unstable);
+    EXPECT_EQ(s.results[1].rerun, verdict::passed);
+    EXPECT_EQ(s.exit_code(), 1);
+    EXPECT_NE(summary_line(s).find("1 unstable"), std::string::npos);
+
+    runs = 0;
+    o.rerun_failures = false;
+    s = run_suite(o, cases, inventory());
+    EXPECT_EQ(s.results[1].result, verdict::failed);
+    EXPECT_FALSE(s.results[1].rerun.has_value());
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance
