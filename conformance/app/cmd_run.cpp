@@ -54,6 +54,9 @@ output:
   --junit FILE            JUnit XML report
   --json FILE             JSON report
   --html FILE             self-contained HTML report
+  --show-secrets          keep passwords and 5.0 Authentication Data in transcripts and reports
+                          (by default they read "<redacted, N bytes>" and their bytes "**" in hex
+                          dumps; the target URL never shows the password)
   --help                  this text
 
 The last line of the console report is "N passed, N failed, N skipped, N non-strict, N waived, N errors".
@@ -161,6 +164,8 @@ int run(std::span<char*> args) {
             list_only = true;
         } else if (a == "-v" || a == "--verbose") {
             verbose = true;
+        } else if (a == "--show-secrets") {
+            options.show_secrets = true;
         } else if (a == "--junit") {
             if (!value(junit)) return usage_error("missing value for --junit");
         } else if (a == "--json") {

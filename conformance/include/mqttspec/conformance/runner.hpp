@@ -44,6 +44,7 @@ struct run_options {
     std::string filter;        // glob over case IDs ('*' any run, '?' one char); empty: all
     unsigned repeat = 1;
     unsigned jobs = 8;
+    bool show_secrets = false;  // transcripts keep passwords and Authentication Data (redacted otherwise)
     std::function<void(const case_result&)> on_result;  // progress (called from worker threads, serialised)
 };
 
