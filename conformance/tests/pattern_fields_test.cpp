@@ -32,7 +32,7 @@ TEST(PatternFields, KnownFieldsPassInTheirVersions) {
              json{{"type", "CONNECT"}, {"will", {{"topic", "w"}, {"properties", {{"will_delay_interval", 5}}}}}},
              json{{"type", "SUBSCRIBE"}, {"subscriptions", {{{"filter", "a"}, {"no_local", true}}}}},
              json{{"type", {{"any_of", {"PUBACK", "PUBREC"}}}}, {"packet_id", 3}},
-             json{{"type", "DISCONNECT"}, {"properties", json::array({{{"user_property", {{"a", "b"}}}}})}},
+             json{{"type", "DISCONNECT"}, {"properties", json::array({{{"user_property", json::array({json::array({"a", "b"})})}}})}},
              json{{"reason_codes", {{{"at_most", 2}}}}},  // no type: some packet has it
          }) {
         EXPECT_EQ(error_path(ok, {V::v5}), "<accepted>") << ok.dump();
