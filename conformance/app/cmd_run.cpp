@@ -63,6 +63,9 @@ output:
   --html FILE             self-contained HTML report ('-': standard output)
                           (report files are created before connecting: an unwritable path is a
                           usage error, exit 2, and costs no run)
+  --show-secrets          keep passwords and 5.0 Authentication Data in transcripts and reports
+                          (by default they read "<redacted, N bytes>" and their bytes "**" in hex
+                          dumps; the target URL never shows the password)
   --help                  this text
 
 Waivers (in the profile) excuse one known deviation each: a failure of the named statement whose
@@ -206,6 +209,8 @@ int run(std::span<char*> args) {
             list_only = true;
         } else if (a == "-v" || a == "--verbose") {
             verbose = true;
+        } else if (a == "--show-secrets") {
+            options.show_secrets = true;
         } else if (a == "--junit") {
             if (!value(junit)) return usage_error("missing value for --junit");
         } else if (a == "--json") {

@@ -6,12 +6,6 @@ namespace mqttspec::conformance {
 
 namespace {
 
-std::string hex_of(std::span<const std::uint8_t> bytes, std::size_t limit = 256) {
-    std::string hex = codec::to_hex(bytes.first(std::min(bytes.size(), limit)));
-    if (bytes.size() > limit) hex += "... (" + std::to_string(bytes.size()) + " bytes)";
-    return hex;
-}
-
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
 }  // namespace
@@ -70,15 +64,7 @@ void client::send_json(const json& packet) {
 }
 
 void client::send_raw(std::span<const std::uint8_t> bytes) {
-    if (log_) {
-        // Show what the bytes mean when they decode; the hex is the point either way.
-        const auto r = codec::decode(bytes, options_.version, {.sender = codec::sender::client});
-        if (r.ok() && r.consumed == bytes.size()) {
-            log_->sent(options_.name, codec::to_json(r, options_.version), hex_of(bytes));
-        } else {
-            log_->sent(options_.name, nullptr, hex_of(bytes));
-        }
-    }
+    if (log_) log_->sent_raw(options_.name, bytes, options_.version);  // masks secrets in the JSON and the hex
     if (!transport_) throw std::logic_error("client '" + options_.name + "' sends before open()");
     try {
         transport_->write(bytes, default_deadline());
@@ -114,7 +100,7 @@ bool client::pump(deadline until) {
         if (r.status == codec::decode_status::need_more) break;
         if (r.status == codec::decode_status::error) {
             malformed_ = r.error;
-            malformed_hex_ = hex_of(rest);
+            malformed_hex_ = transcript_hex(rest);
             if (log_) {
                 log_->event(options_.name,
                             "malformed packet from the broker: " + std::string(codec::to_string(r.error.code)) + " - " +

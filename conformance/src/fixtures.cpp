@@ -307,8 +307,9 @@ flow_step read_step(const json& j, object_reader& parent_reader, const std::stri
             s.packet = r.required("packet");
             try {
                 pattern check(s.packet);
+                check_packet_fields(s.packet, {version});  // field names of this flow's version
             } catch (const pattern_error& e) {
-                throw fixture_error(r.file(), path + "/packet" + e.path, e.what());
+                throw fixture_error(r.file(), path + "/packet" + e.path, std::string(e.what()).substr(e.path.size() + 2));
             }
             if (s.kind != step_kind::expect_none) {
                 if (const json* v = r.optional("as")) {

@@ -1,6 +1,9 @@
 #include "mqttspec/conformance/pattern.hpp"
 
 #include <array>
+#include <mqttspec/codec/json.hpp>
+#include <optional>
+#include <vector>
 
 namespace mqttspec::conformance {
 
@@ -40,6 +43,129 @@ void validate(const json& p, const std::string& path) {
     } else if (p.is_array()) {
         for (std::size_t i = 0; i < p.size(); ++i) validate(p[i], child(path, std::to_string(i)));
     }
+}
+
+// ---- field names, asked of the codec ------------------------------------------------------------
+
+// A probe packet {"type": T, ...} holding `key` (value null) at `where` (object keys; "0" for list
+// elements), e.g. where {"will"} -> {"type": "CONNECT", "will": {key: null}}.
+json probe_packet(codec::packet_type type, const std::vector<std::string>& where, const std::string& key) {
+    json leaf = json::object();
+    leaf[key] = nullptr;
+    for (auto it = where.rbegin(); it != where.rend(); ++it) {
+        const bool index = !it->empty() && it->find_first_not_of("0123456789") == std::string::npos;
+        leaf = index ? json::array({std::move(leaf)}) : json{{*it, std::move(leaf)}};
+    }
+    json probe = json::object();
+    probe["type"] = std::string(codec::to_string(type));
+    for (auto it = leaf.begin(); it != leaf.end(); ++it) probe[it.key()] = it.value();
+    return probe;
+}
+
+// Why the codec's shape has no `key` at `where` in this type and version; nullopt when it has one.
+// Only the codec's "no such name" answers at the key itself count: a null value that the field
+// rejects as the wrong type proves the field exists.
+std::optional<std::string> codec_lacks(codec::packet_type type, codec::protocol_version version,
+                                       const std::vector<std::string>& where, const std::string& key) {
+    std::string key_path;
+    for (const auto& w : where) key_path += "/" + w;
+    key_path += "/" + key;
+    try {
+        codec::arena scratch;
+        (void)codec::from_json(probe_packet(type, where, key), version, scratch);
+    } catch (const codec::json_packet_error& e) {
+        const std::string why = std::string(e.what()).substr(e.path.size() + 2);
+        if (e.path == key_path) {
+            const bool unknown = why == "unknown field" || why.starts_with("unknown property") ||
+                                 why.ends_with("has no such field") || why.ends_with("has no properties");
+            if (unknown) return why;
+        } else if (key_path.starts_with(e.path + "/")) {
+            // An enclosing field refused the object or list holding the key: it is a scalar field.
+            return e.path + " holds no such object: " + why;
+        }
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+constexpr std::array<codec::packet_type, 15> all_packet_types = {
+    codec::packet_type::connect,  codec::packet_type::connack,     codec::packet_type::publish,
+    codec::packet_type::puback,   codec::packet_type::pubrec,      codec::packet_type::pubrel,
+    codec::packet_type::pubcomp,  codec::packet_type::subscribe,   codec::packet_type::suback,
+    codec::packet_type::unsubscribe, codec::packet_type::unsuback, codec::packet_type::pingreq,
+    codec::packet_type::pingresp, codec::packet_type::disconnect,  codec::packet_type::auth};
+
+struct field_checker {
+    std::vector<codec::packet_type> types;
+    std::vector<codec::protocol_version> versions;
+
+    void check_key(const std::vector<std::string>& where, const std::string& key, const std::string& at) const {
+        std::optional<std::string> why;
+        for (auto t : types) {
+            for (auto v : versions) {
+                why = codec_lacks(t, v, where, key);
+                if (!why) return;  // some type and version the pattern allows has it
+            }
+        }
+        std::string in;
+        if (types.size() == 1) in = " of " + std::string(codec::to_string(types.front()));
+        std::string ver;
+        for (auto v : versions) ver += (ver.empty() ? "MQTT " : " or ") + std::string(codec::to_string(v));
+        throw pattern_error(at, "\"" + key + "\" is not a field" + in + " in " + ver + " (" + *why +
+                                "): the pattern would match nothing");
+    }
+
+    // `p` is matched against the value at `where` in the packet; `at` is its JSON pointer in the pattern.
+    void check_value(const json& p, const std::vector<std::string>& where, const std::string& at) const {
+        if (is_operator(p)) {
+            const std::string& op = p.begin().key();
+            const json& arg = p.begin().value();
+            if (op == "any_of") {
+                for (std::size_t i = 0; i < arg.size(); ++i) check_value(arg[i], where, child(child(at, op), std::to_string(i)));
+            } else if (op == "not") {
+                check_value(arg, where, child(at, op));
+            }
+            return;
+        }
+        if (p.is_object()) {
+            for (auto it = p.begin(); it != p.end(); ++it) {
+                if (where.empty() && it.key() == "type") continue;
+                check_key(where, it.key(), child(at, it.key()));
+                auto inner = where;
+                inner.push_back(it.key());
+                check_value(it.value(), inner, child(at, it.key()));
+            }
+        } else if (p.is_array()) {
+            auto inner = where;
+            inner.emplace_back("0");
+            for (std::size_t i = 0; i < p.size(); ++i) check_value(p[i], inner, child(at, std::to_string(i)));
+        }
+    }
+};
+
+// The packet types a pattern's "type" allows: a name, or any_of names. Empty: not pinned down.
+std::vector<codec::packet_type> pattern_types(const json& type, const std::string& at) {
+    auto one = [&](const json& name, const std::string& path) -> std::optional<codec::packet_type> {
+        if (!name.is_string()) return std::nullopt;
+        const auto t = codec::parse_packet_type(name.get<std::string>());
+        if (!t || *t == codec::packet_type::reserved) {
+            throw pattern_error(path, "unknown packet type " + name.dump() + " (upper case, e.g. \"PUBLISH\")");
+        }
+        return t;
+    };
+    if (is_operator(type) && type.begin().key() == "any_of") {
+        std::vector<codec::packet_type> out;
+        const json& alternatives = type.begin().value();
+        for (std::size_t i = 0; i < alternatives.size(); ++i) {
+            const auto t = one(alternatives[i], child(child(at, "any_of"), std::to_string(i)));
+            if (!t) return {};
+            out.push_back(*t);
+        }
+        return out;
+    }
+    if (type.is_string()) return {*one(type, at)};
+    if (is_operator(type) && type.begin().key() == "not") (void)pattern_types(type.begin().value(), child(at, "not"));
+    return {};
 }
 
 bool scalar_equal(const json& a, const json& b) {
@@ -125,7 +251,20 @@ void substitute_in(json& j, const std::vector<std::pair<std::string, std::string
 
 }  // namespace
 
-pattern::pattern(json spec) : spec_(std::move(spec)) { validate(spec_, ""); }
+void check_packet_fields(const json& spec, std::initializer_list<codec::protocol_version> versions) {
+    if (!spec.is_object() || is_operator(spec)) return;
+    field_checker checker{{}, versions};
+    if (const auto type = spec.find("type"); type != spec.end()) checker.types = pattern_types(*type, "/type");
+    if (checker.types.empty()) checker.types.assign(all_packet_types.begin(), all_packet_types.end());
+    checker.check_value(spec, {}, "");
+}
+
+pattern::pattern(json spec) : spec_(std::move(spec)) {
+    validate(spec_, "");
+    if (spec_.is_object() && spec_.contains("type")) {
+        check_packet_fields(spec_, {codec::protocol_version::v3_1_1, codec::protocol_version::v5});
+    }
+}
 
 std::string pattern::mismatch(const json& actual) const { return mismatch_at(spec_, &actual, ""); }
 

@@ -88,6 +88,10 @@ case_result run_case(const case_def& c, const run_environment& env, std::size_t 
     r.info = c.info;
     const auto start = clock::now();
     transcript log(start);
+    log.show_secrets(env.show_secrets);
+    for (const auto* secret : {&env.where.password, &env.prof.password, &env.prof.rejected_password}) {
+        if (*secret) log.add_known_secret(**secret);
+    }
     boost::asio::io_context io;
     verdict underlying = verdict::error;
     {
@@ -416,6 +420,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     env.prof = options.profile_file ? load_profile(*options.profile_file) : profile{};
     check_waivers(env.prof, cases);  // before connecting: a typo must not turn a waiver off silently
     env.id_prefix = options.id_prefix;
+    env.show_secrets = options.show_secrets;
     env.nonce = random_nonce();
     s.profile_name = env.prof.name;
     s.nonce = env.nonce;

@@ -26,7 +26,7 @@ std::uint16_t default_port(transport_kind k) noexcept {
 
 std::string target::url() const {
     std::string out = std::string(to_string(kind)) + "://";
-    if (username) out += *username + "@";
+    if (username) out += *username + (password ? ":<redacted>@" : "@");
     out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
     out += ":" + std::to_string(effective_port());
     if (uses_websocket()) out += path;

@@ -83,7 +83,7 @@ TEST(Target, ParsesUrls) {
     EXPECT_EQ(t.effective_port(), 8884);
     EXPECT_EQ(t.username, "user");
     EXPECT_EQ(t.password, "secret");
-    EXPECT_EQ(t.url(), "mqtts://user@broker.example:8884");  // never the password
+    EXPECT_EQ(t.url(), "mqtts://user:<redacted>@broker.example:8884");  // never the password
 
     t = parse_url("wss://[::1]/ws");
     EXPECT_EQ(t.kind, transport_kind::wss);

@@ -93,6 +93,7 @@ struct run_environment {
     std::string id_prefix = "mqttspec-";  // --id-prefix
     std::string nonce;                    // random per run: isolates topics and client IDs
     std::chrono::milliseconds timeout{5000};  // base timeout already scaled by the measured RTT
+    bool show_secrets = false;            // --show-secrets: transcripts keep passwords and auth data
 };
 
 // What a case body works with. One per case execution, used from one thread only.

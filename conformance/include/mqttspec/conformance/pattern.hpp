@@ -11,6 +11,8 @@
 // The same rules serve flow fixtures (JSON files) and C++ cases (nlohmann initializer lists).
 #pragma once
 
+#include <initializer_list>
+#include <mqttspec/codec/types.hpp>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -27,10 +29,22 @@ struct pattern_error : std::runtime_error {
     std::string path;
 };
 
+// Checks the packet types and field names of a packet pattern against the codec's JSON shape
+// (codec/json.hpp) in any of `versions`: a name the shape cannot hold would match nothing, so an
+// expect_none on it could never fail. The field set is asked of the codec itself (codec::from_json
+// reports the keys it does not know), so it cannot drift from the mapping. Looks through operators
+// (any_of, not) and into will, subscriptions, properties (names of properties.hpp) and list elements.
+// Without a "type" (or with one the pattern does not pin down), a field must exist in some packet type.
+// Throws pattern_error with the JSON pointer of the offending key or type.
+void check_packet_fields(const json& spec, std::initializer_list<codec::protocol_version> versions);
+
 class pattern {
 public:
     pattern() = default;  // matches anything
     // Validates the operators up front so that a typo fails when the case is loaded, not when it runs.
+    // A spec with a "type" is a packet pattern: its field names are checked too (check_packet_fields,
+    // any version), so that a misspelt field in a C++ case fails the case with an error instead of
+    // quietly matching nothing.
     pattern(json spec);  // NOLINT(google-explicit-constructor): patterns are written inline
     // c.expect({{"type", "PUBACK"}, {"packet_id", id}}): the braces build the JSON object.
     pattern(json::initializer_list_t spec) : pattern(json(spec)) {}  // NOLINT(google-explicit-constructor)

@@ -60,6 +60,7 @@ struct run_options {
     bool rerun_failures = true;
     // A waiver whose case passes (stale) fails the run.
     bool strict_waivers = false;
+    bool show_secrets = false;  // transcripts keep passwords and Authentication Data (redacted otherwise)
     std::function<void(const case_result&)> on_result;  // progress (called from worker threads, serialised)
 };
 

@@ -36,7 +36,7 @@ struct target {
     std::uint16_t effective_port() const noexcept { return port != 0 ? port : default_port(kind); }
     bool uses_tls() const noexcept { return kind == transport_kind::tls || kind == transport_kind::wss; }
     bool uses_websocket() const noexcept { return kind == transport_kind::ws || kind == transport_kind::wss; }
-    // "mqtts://host:8883" (never shows the password)
+    // "mqtts://user:<redacted>@host:8883" (never shows the password)
     std::string url() const;
 };
 
