@@ -6,7 +6,10 @@
 
 #include <array>
 
+#include <fstream>
+
 #include "fake_broker.hpp"
+#include "mqttspec/conformance/fixtures.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -158,6 +161,29 @@ TEST(QosGrant, FlowSkipsOnARefusedSubscription) {
     });
     const auto r = run_case_against(broker, "v5/properties/content-type-forwarded");
     EXPECT_EQ(r.result, verdict::skipped) << r.message;
+}
+
+TEST(QosGrant, RequireGrantStepNeedsAKeptSubackAndAQos) {
+    const auto path = std::filesystem::temp_directory_path() / "mqttspec-require-grant-test.json";
+    const std::string head = R"({"cases": [{"id": "v5/x/y", "title": "t", "statements": ["MQTT-3.8.4-7"], "steps": [
+        {"connect": "sub"},
+        {"send": "sub", "packet": {"type": "SUBSCRIBE", "packet_id": 1, "subscriptions": [{"filter": "{prefix}/t", "qos": 1}]}},
+        {"expect": "sub", "packet": {"type": "SUBACK", "packet_id": 1}, "as": "grant"},
+        )";
+    for (const auto& [step, where] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"require_grant": "sub", "suback": "grnt", "qos": 1})", "/cases/0/steps/3/suback"},
+             {R"({"require_grant": "sub", "suback": "grant", "qos": 3})", "/cases/0/steps/3/qos"},
+             {R"({"require_grant": "sub", "suback": "grant"})", "/cases/0/steps/3/qos"}}) {
+        std::ofstream(path) << head << step << "]}]}";
+        try {
+            load_flow_file(path);
+            ADD_FAILURE() << "accepted: " << step;
+        } catch (const fixture_error& e) {
+            EXPECT_EQ(e.where, where) << e.what();
+        }
+    }
+    std::ofstream(path) << head << R"({"require_grant": "sub", "suback": "grant", "qos": 1})" << "]}]}";
+    EXPECT_EQ(load_flow_file(path).size(), 1u);
 }
 
 // v5/properties/content-type-forwarded with a QoS `granted` subscription; the forwarded message
