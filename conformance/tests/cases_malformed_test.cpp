@@ -128,5 +128,23 @@ TEST(MalformedReasonCode, BadConnectJudgesTheConnackCodeOnlyWhenOneIsSent) {
               verdict::non_strict);
 }
 
+// v5/disconnect/server-sends-nothing-after-disconnect: any error code may precede the close.
+TEST(MalformedElsewhere, ServerDisconnectAcceptsAnyErrorCodeButNothingAfterIt) {
+    auto run = [](const char* reply) {
+        fake_broker broker([reply](fake_session& s) {
+            s.accept_connect();
+            s.read_packet();  // the QoS 3 PUBLISH (the PINGREQ behind it stays unread)
+            s.send_hex(reply);
+            s.close();
+        });
+        return run_case_against(broker, "v5/disconnect/server-sends-nothing-after-disconnect");
+    };
+    EXPECT_EQ(run("e0 01 82").result, verdict::passed);
+    EXPECT_EQ(run("e0 01 81").result, verdict::passed);
+    const auto after = run("e0 01 81 d0 00");
+    EXPECT_EQ(after.result, verdict::failed) << after.message;
+    EXPECT_EQ(after.statement, "MQTT-3.14.4-1");
+}
+
 }  // namespace
 }  // namespace mqttspec::conformance
