@@ -114,7 +114,7 @@ void read_common(object_reader& r, case_info& info) {
 
 enum class step_kind {
     connect, open, send, send_hex, expect, expect_next, expect_none, expect_closed, expect_disconnect_or_close,
-    barrier, acknowledge, disconnect, close, retained
+    barrier, acknowledge, disconnect, close, retained, require_grant
 };
 
 struct flow_step {
@@ -124,7 +124,8 @@ struct flow_step {
     std::vector<std::uint8_t> bytes;     // send_hex
     connect_options options;
     std::string keep_as;                 // expect ... "as"
-    std::string message;                 // acknowledge
+    std::string message;                 // acknowledge; require_grant: the kept SUBACK
+    std::uint8_t qos = 0;                // require_grant
     std::vector<std::uint8_t> reasons;   // expect_disconnect_or_close
     std::string statement;
     std::string path;                    // for messages: "/cases/0/steps/3"
@@ -140,8 +141,20 @@ const std::map<std::string, step_kind, std::less<>> step_kinds{
     {"expect", step_kind::expect}, {"expect_next", step_kind::expect_next}, {"expect_none", step_kind::expect_none},
     {"expect_closed", step_kind::expect_closed}, {"expect_disconnect_or_close", step_kind::expect_disconnect_or_close},
     {"barrier", step_kind::barrier}, {"acknowledge", step_kind::acknowledge}, {"disconnect", step_kind::disconnect},
-    {"close", step_kind::close}, {"retained", step_kind::retained},
+    {"close", step_kind::close}, {"retained", step_kind::retained}, {"require_grant", step_kind::require_grant},
 };
+
+// 3.9.3: a server may grant a lower QoS than requested or refuse the subscription; a flow whose later
+// steps depend on the QoS skips (with the reason) unless the kept SUBACK's first code grants `qos`.
+void require_grant(case_context& t, const received_packet& suback, std::uint8_t qos) {
+    const json& codes = suback.as_json.at("reason_codes");
+    const int code = codes.empty() ? 0x80 : codes.at(0).get<int>();
+    if (code >= 0x80) t.skip("the broker refused the subscription (SUBACK " + suback.as_json.dump() + ")");
+    if (code < qos) {
+        t.skip("the broker granted QoS " + std::to_string(code) + " where the flow needs QoS " + std::to_string(qos) +
+               " (3.9.3 allows a lower grant)");
+    }
+}
 
 std::vector<std::pair<std::string, std::string>> variables(case_context& t, const flow& f) {
     std::vector<std::pair<std::string, std::string>> vars{{"prefix", t.prefix()}};
@@ -229,6 +242,7 @@ void run_flow(case_context& t, const flow& f) {
                 case step_kind::disconnect: client_of(s).disconnect(); break;
                 case step_kind::close: client_of(s).close(); break;
                 case step_kind::retained: t.retained_on(substitute(json(s.client), vars).get<std::string>()); break;
+                case step_kind::require_grant: require_grant(t, kept.at(s.message), s.qos); break;
             }
         } catch (case_failure& e) {
             e.message = "step " + s.path + ": " + e.message;
@@ -244,7 +258,8 @@ flow_step read_step(const json& j, object_reader& parent_reader, const std::stri
     flow_step s;
     s.path = path;
     // Unknown keys first, so that a misspelt action is reported as such.
-    static const std::set<std::string> modifiers{"statement", "options", "packet", "hex", "as", "reasons", "message"};
+    static const std::set<std::string> modifiers{"statement", "options", "packet", "hex", "as", "reasons", "message",
+                                                 "suback", "qos"};
     for (auto it = j.begin(); it != j.end(); ++it) {
         if (!step_kinds.count(it.key()) && !modifiers.count(it.key())) r.fail(it.key(), "unknown key");
     }
@@ -259,7 +274,8 @@ flow_step read_step(const json& j, object_reader& parent_reader, const std::stri
     }
     if (actions != 1) {
         r.fail("", "a step needs exactly one action key (connect, open, send, expect, expect_next, expect_none, "
-                   "expect_closed, expect_disconnect_or_close, barrier, acknowledge, disconnect, close, retained)");
+                   "expect_closed, expect_disconnect_or_close, barrier, acknowledge, disconnect, close, retained, "
+                   "require_grant)");
     }
     if (const json* v = r.optional("statement")) {
         if (!v->is_string()) r.fail("statement", "must be a string");
@@ -333,6 +349,14 @@ flow_step read_step(const json& j, object_reader& parent_reader, const std::stri
             s.message = r.string("message");
             if (!kept_names.count(s.message)) r.fail("message", "no earlier expect step keeps a packet as '" + s.message + "'");
             break;
+        case step_kind::require_grant: {
+            s.message = r.string("suback");
+            if (!kept_names.count(s.message)) r.fail("suback", "no earlier expect step keeps a packet as '" + s.message + "'");
+            const json& q = r.required("qos");
+            if (!q.is_number_unsigned() || q.get<std::uint64_t>() > 2) r.fail("qos", "must be 0, 1 or 2");
+            s.qos = q.get<std::uint8_t>();
+            break;
+        }
         default: break;
     }
     r.done();

@@ -290,7 +290,7 @@ std::string unmet(requirement r, const capabilities& caps, const profile& prof) 
         case requirement::system_topics:
             return prof.system_topic_filter ? "" : "the profile names no $-topic the broker publishes (system_topic_filter)";
         case requirement::empty_client_id:
-            return prof.accepts_empty_client_id ? "" : "the profile says the broker rejects zero-length client IDs";
+            return prof.accepts_empty_client_id.value_or(true) ? "" : "the profile says the broker rejects zero-length client IDs";
     }
     return "unknown requirement";
 }

@@ -5,9 +5,13 @@
 // passes when the broker ends the connection in a permitted way:
 //   3.1.1: the broker closes the connection, sending nothing first (4.8; for a bad first packet
 //          MQTT-3.1.4-1: no CONNACK);
-//   5.0:   close, or DISCONNECT with one of the row's reasons (default 0x81/0x82) then close (4.13);
-//          for a bad first packet, close or a CONNACK with one of those reasons then close
-//          (MQTT-3.1.4-1, MQTT-3.14.0-1: no DISCONNECT before a successful CONNACK).
+//   5.0:   close, or DISCONNECT with any reason code >= 0x80 then close (4.13.1: the DISCONNECT is a
+//          SHOULD and "a more specific Reason Code" than 0x81/0x82 is allowed); for a bad first packet,
+//          close or a CONNACK >= 0x80 then close (MQTT-3.1.4-1, MQTT-3.14.0-1: no DISCONNECT before a
+//          successful CONNACK).
+// Each 5.0 row also generates v5/malformed/<name>/reason-code at SHOULD level: the DISCONNECT was
+// sent and carries one of the row's reasons (default 0x81/0x82); for a bad first packet the CONNACK is
+// a MAY, so only its code is judged when it comes.
 // "or_reply" (per version) names a further permitted outcome, e.g. a SUBACK with 0x80 for an invalid
 // Topic Filter; after it the connection may stay open.
 //
@@ -15,6 +19,7 @@
 // bytes after it), {str:TEXT} (two-byte length + TEXT as UTF-8, with {prefix}, {client_id} and \xHH
 // escapes for raw bytes). Every row is decoded by the strict codec at load time: a row the codec
 // accepts as a valid packet is a fixture error, so the table cannot drift into testing nothing.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -129,50 +134,108 @@ std::string describe(const client_event& e) {
     return "?";
 }
 
-void run_row(case_context& t, const malformed_row& row) {
+// How the broker ended (or did not end) the exchange after the row's bytes.
+struct refusal {
+    enum class kind { closed, alternative_reply, still_open, unexpected_packet } how = kind::still_open;
+    // 5.0: the DISCONNECT (CONNACK for a first packet) with a reason >= 0x80 sent before the close.
+    std::optional<received_packet> error_packet;
+    std::string detail;  // what arrived instead, for the evidence
+};
+
+refusal observe_refusal(case_context& t, const malformed_row& row, const std::optional<pattern>& alternative) {
     const template_values values{t.prefix(), t.client_id("c")};
     const auto bytes = expand_bytes(row.bytes_template, values);
     t.note("sending " + codec::to_hex(bytes) + " - the codec: " + row.codec_verdict);
-    const bool v5 = t.v5();
     client& c = row.first ? t.open("c") : t.connect("c");
     c.send_raw(bytes);
-
-    const std::string statement = t.info().statements.front();
-    std::optional<pattern> alternative;
-    if (row.or_reply) alternative.emplace(substitute(*row.or_reply, {{"prefix", t.prefix()}}));
-    json reason_alternatives = json::array();
-    for (auto r : row.reasons) reason_alternatives.push_back(r);
-    // The one packet (besides or_reply) the broker may send before closing.
-    std::optional<pattern> before_close;
-    if (v5) {
-        before_close.emplace(json{{"type", row.first ? "CONNACK" : "DISCONNECT"},
-                                  {"reason_code", {{"any_of", reason_alternatives}}}});
-    }
-    std::string expected = v5 ? std::string("close, or ") + (row.first ? "CONNACK" : "DISCONNECT") +
-                                    " with reason " + reason_alternatives.dump() + " then close"
-                              : std::string("the connection closed with nothing sent first");
-    if (alternative) expected += ", or " + alternative->str();
-
+    // 4.13.1 / MQTT-3.1.4-1: before closing the broker may send one DISCONNECT (CONNACK for a bad
+    // first packet, never DISCONNECT before a successful CONNACK: MQTT-3.14.0-1) with any error code.
+    std::optional<pattern> error_packet;
+    if (t.v5()) error_packet.emplace(json{{"type", row.first ? "CONNACK" : "DISCONNECT"}, {"reason_code", {{"at_least", 0x80}}}});
+    refusal r;
     const auto until = c.default_deadline();
-    bool sent_error_packet = false;
     for (;;) {
         auto e = c.next_event(until);
-        if (e.kind == event_kind::closed) return;  // the required outcome
+        if (e.kind == event_kind::closed) {
+            r.how = refusal::kind::closed;
+            return r;
+        }
         if (e.kind == event_kind::malformed) c.expect_well_formed();  // fails with the codec's error
         if (e.kind == event_kind::timeout) {
-            t.fail(sent_error_packet ? "the broker sent its error packet but did not close the connection"
-                                     : "the broker did not close the connection after the invalid packet",
-                   expected, describe(e), statement);
+            r.how = refusal::kind::still_open;
+            r.detail = describe(e);
+            return r;
         }
         const auto& p = *e.packet;
-        if (alternative && !sent_error_packet && alternative->matches(p.as_json)) return;
-        if (before_close && !sent_error_packet && before_close->matches(p.as_json)) {
-            sent_error_packet = true;
+        if (alternative && !r.error_packet && alternative->matches(p.as_json)) {
+            r.how = refusal::kind::alternative_reply;
+            r.detail = p.as_json.dump();
+            return r;
+        }
+        if (error_packet && !r.error_packet && error_packet->matches(p.as_json)) {
+            r.error_packet = std::move(e.packet);
             continue;
         }
-        t.fail("the broker answered the invalid packet instead of closing the connection", expected,
-               p.as_json.dump(), statement);
+        r.how = refusal::kind::unexpected_packet;
+        r.detail = p.as_json.dump();
+        return r;
     }
+}
+
+std::optional<pattern> alternative_of(case_context& t, const malformed_row& row) {
+    if (!row.or_reply) return std::nullopt;
+    return pattern(substitute(*row.or_reply, {{"prefix", t.prefix()}}));
+}
+
+// MUST level: the connection is closed, after at most the one error packet the version allows.
+void run_row(case_context& t, const malformed_row& row) {
+    const auto alternative = alternative_of(t, row);
+    const auto r = observe_refusal(t, row, alternative);
+    const std::string statement = t.info().statements.front();
+    std::string expected = t.v5() ? std::string("close, or ") + (row.first ? "CONNACK" : "DISCONNECT") +
+                                        " with a reason code >= 0x80 then close"
+                                  : std::string("the connection closed with nothing sent first");
+    if (alternative) expected += ", or " + alternative->str();
+    switch (r.how) {
+        case refusal::kind::closed:
+        case refusal::kind::alternative_reply: return;
+        case refusal::kind::still_open:
+            t.fail(r.error_packet ? "the broker sent its error packet but did not close the connection"
+                                  : "the broker did not close the connection after the invalid packet",
+                   expected, r.detail, statement);
+        case refusal::kind::unexpected_packet:
+            t.fail("the broker answered the invalid packet instead of closing the connection", expected, r.detail,
+                   statement);
+    }
+}
+
+// SHOULD level (5.0): the reason code of the refusal. 4.13.1: the server SHOULD send a DISCONNECT with
+// 0x81 (Malformed Packet) or 0x82 (Protocol Error) "unless a more specific Reason Code has been
+// defined"; for an error in CONNECT a CONNACK with the code is a MAY (MQTT-3.1.4-1), so closing
+// silently is fine there. Whether the broker closed at all is the MUST case's verdict, not this one's.
+void run_row_reason_code(case_context& t, const malformed_row& row, const std::string& must_case) {
+    const auto alternative = alternative_of(t, row);
+    const auto r = observe_refusal(t, row, alternative);
+    json wanted = json::array();
+    for (auto code : row.reasons) wanted.push_back(code);
+    const std::string packet_type = row.first ? "CONNACK" : "DISCONNECT";
+    const std::string expected = packet_type + " with reason " + wanted.dump() + " (or a more specific code) before the close" +
+                                 (row.first ? ", or a close without CONNACK" : "");
+    if (r.how == refusal::kind::alternative_reply) return;  // the reply carries its own failure code
+    if (r.error_packet) {
+        const auto code = r.error_packet->as_json.at("reason_code").get<int>();
+        t.check(std::find(row.reasons.begin(), row.reasons.end(), code) != row.reasons.end(),
+                "the broker refused the packet with a reason code other than the one 4.13.1 suggests; it may be a "
+                "more specific code the standard defines for this error",
+                expected, r.error_packet->as_json.dump(), "MQTT-4.13.1-1");
+        return;
+    }
+    if (r.how != refusal::kind::closed) {
+        t.skip("the broker did not refuse the packet (" + r.detail + "), so there is no reason code to judge; " +
+               must_case + " judges that");
+    }
+    t.check(row.first, "the broker closed the connection without sending DISCONNECT with a reason code first", expected,
+            "connection closed", "MQTT-4.13.1-1");
 }
 
 // ---- loading ----------------------------------------------------------------------------------
@@ -327,6 +390,23 @@ std::vector<case_def> load_malformed(const json& doc, const std::filesystem::pat
                 info = validated(std::move(info), relative_source(file));
             } catch (const std::invalid_argument& e) {
                 r.fail("name", e.what());
+            }
+            if (vn->second == codec::protocol_version::v5) {
+                // The reason code is a separate, SHOULD-level verdict (see run_row_reason_code).
+                case_info reason_info;
+                reason_info.id = info.id + "/reason-code";
+                reason_info.title = "After " + row.name + ", the " + (row.first ? "CONNACK" : "DISCONNECT") +
+                                    " that precedes the close carries the reason code 4.13.1 suggests";
+                reason_info.statements = {"MQTT-4.13.1-1"};
+                reason_info.lvl = info.lvl == level::may ? level::may : level::should;
+                try {
+                    reason_info = validated(std::move(reason_info), relative_source(file));
+                } catch (const std::invalid_argument& e) {
+                    r.fail("name", e.what());
+                }
+                out.push_back({std::move(reason_info), [row, must_case = info.id](case_context& t) {
+                                   run_row_reason_code(t, row, must_case);
+                               }});
             }
             out.push_back({std::move(info), [row](case_context& t) { run_row(t, row); }});
         }

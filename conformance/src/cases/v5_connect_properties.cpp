@@ -2,6 +2,8 @@
 // (3.1.2.11.7), Request Response Information (3.1.2.11.6).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
+#include "empty_client_id.hpp"
+#include "v5_core_support.hpp"
 #include "v5_feature_helpers.hpp"
 
 namespace mqttspec::conformance {
@@ -22,9 +24,7 @@ MQTTSPEC_CASE(assigned_id_returned, {
     .statements = {"MQTT-3.2.2-16", "MQTT-3.1.3-7"},
     .needs = {requirement::empty_client_id},
 }) {
-    connect_options empty;
-    empty.client_id = "";
-    t.connect("anonymous", empty);
+    empty_client_id::connect(t, "anonymous", {}, "MQTT-3.1.3-7");
     const auto id = assigned_id(t, "anonymous");
     t.check(!id.empty(), "the Assigned Client Identifier is empty", "a non-empty identifier", "\"\"", "MQTT-3.2.2-16");
 }
@@ -35,10 +35,8 @@ MQTTSPEC_CASE(assigned_ids_unique, {
     .statements = {"MQTT-3.2.2-16", "MQTT-3.1.3-6"},
     .needs = {requirement::empty_client_id},
 }) {
-    connect_options empty;
-    empty.client_id = "";
-    auto& a = t.connect("first", empty);
-    auto& b = t.connect("second", empty);
+    auto& a = empty_client_id::connect(t, "first", {}, "MQTT-3.1.3-6");
+    auto& b = empty_client_id::connect(t, "second", {}, "MQTT-3.1.3-6");
     const auto ida = assigned_id(t, "first"), idb = assigned_id(t, "second");
     t.check(ida != idb, "two sessions were assigned the same Client Identifier", "different identifiers", ida + " and " + idb);
     // Had the broker given them one session, the second CONNECT would have taken the first over.
@@ -53,13 +51,13 @@ MQTTSPEC_CASE(assigned_id_resumable, {
     .needs = {requirement::empty_client_id, requirement::qos1},
 }) {
     connect_options empty;
-    empty.client_id = "";
     empty.session_expiry = 300;
-    auto& c = t.connect("anonymous", empty);
+    auto& c = empty_client_id::connect(t, "anonymous", empty, "MQTT-3.1.3-7");
     const auto id = assigned_id(t, "anonymous");
     t.session_kept(id);
     c.subscribe(t.topic("t"), 1);
-    c.disconnect();
+    // Reconnect only once the broker has closed this connection (and so stored the session).
+    v5core::disconnect_and_await_close(t, c);
     connect_options back;
     back.client_id = id;
     back.clean_start = false;

@@ -16,13 +16,12 @@
 
 namespace mqttspec::conformance::v5core {
 
-// 4.13.1: before closing for a Malformed Packet the server SHOULD send DISCONNECT 0x81.
-inline const std::vector<std::uint8_t> malformed_reasons{codec::reason::malformed_packet};
-// 4.13.1: for a Protocol Error it SHOULD send DISCONNECT 0x82. Section 1.2 separates the two only by
-// whether the packet could be parsed first, and brokers that reject while parsing report 0x81; the
-// DISCONNECT is a SHOULD and the MUST is the close, so either general code is accepted.
-inline const std::vector<std::uint8_t> protocol_error_reasons{codec::reason::protocol_error,
-                                                              codec::reason::malformed_packet};
+// The DISCONNECT reasons accepted before the close at MUST level after a Malformed Packet or Protocol
+// Error: any code >= 0x80 (the empty list). 4.13.1 makes the DISCONNECT itself a SHOULD and allows "a
+// more specific Reason Code" than 0x81/0x82; the specific code is judged at SHOULD level by the
+// v5/malformed/*/reason-code cases.
+inline const std::vector<std::uint8_t> malformed_reasons{};
+inline const std::vector<std::uint8_t> protocol_error_reasons{};
 
 // Offset of the Connect Flags byte in an encoded CONNECT: fixed header (type byte + Remaining
 // Length VBI), then protocol name (2 + 4 bytes) and protocol version (1 byte).
@@ -100,13 +99,15 @@ inline void disconnect_and_await_close(case_context& t, client& c, std::uint8_t 
 }
 
 // The broker closes `c`, optionally after one DISCONNECT whose reason is in `reasons`; returns that
-// DISCONNECT when there was one. Like expect_connection_closed_or_disconnect, but hands the
+// DISCONNECT when there was one (`reasons` empty: any code >= 0x80). Like expect_connection_closed_or_disconnect, but hands the
 // DISCONNECT back for further checks (properties) and allows nothing after it (3.14.4-1).
 inline std::optional<received_packet> expect_close_maybe_disconnect(client& c, const std::vector<std::uint8_t>& reasons,
                                                                      const std::string& statement) {
     json allowed = json::array();
     for (auto r : reasons) allowed.push_back(r);
-    const pattern disconnect(json{{"type", "DISCONNECT"}, {"reason_code", {{"any_of", allowed}}}});
+    // An empty list: any error code (>= 0x80).
+    const json code = reasons.empty() ? json{{"at_least", 0x80}} : json{{"any_of", allowed}};
+    const pattern disconnect(json{{"type", "DISCONNECT"}, {"reason_code", code}});
     const auto until = c.default_deadline();
     std::optional<received_packet> seen;
     for (;;) {
@@ -147,6 +148,25 @@ inline void expect_quiet_until(client& c, deadline until, const std::string& sta
                        "the connection stays open and quiet",
                        e.kind == event_kind::closed ? "connection closed: " + e.detail : e.packet->as_json.dump(),
                        statement);
+}
+
+// The QoS a SUBACK granted to its `index`-th filter. 3.9.3: a server may grant a lower QoS than
+// requested, or refuse the subscription (a code >= 0x80, e.g. not authorised); a refusal skips the
+// case with the reason, since what follows depends on the subscription.
+inline std::uint8_t granted_qos(case_context& t, const received_packet& suback, std::size_t index = 0) {
+    const auto& codes = suback.as_json.at("reason_codes");
+    const auto code = index < codes.size() ? codes.at(index).get<int>() : 0x80;
+    if (code >= 0x80) t.skip("the broker refused the subscription (SUBACK " + suback.as_json.dump() + ")");
+    return static_cast<std::uint8_t>(code);
+}
+
+// Skips unless the SUBACK granted at least `needed` for its `index`-th filter (the case is about that QoS).
+inline void require_granted(case_context& t, const received_packet& suback, std::uint8_t needed, std::size_t index = 0) {
+    const auto granted = granted_qos(t, suback, index);
+    if (granted < needed) {
+        t.skip("the broker granted QoS " + std::to_string(granted) + " for a QoS " + std::to_string(needed) +
+               " subscription (3.9.3 allows a lower grant), so a QoS " + std::to_string(needed) + " delivery cannot be judged");
+    }
 }
 
 // The CONNECT refusal a malformed CONNECT earns (3.1.4: close, CONNACK >= 0x80 allowed first).

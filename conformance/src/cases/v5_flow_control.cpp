@@ -129,7 +129,7 @@ void exceed_server_receive_maximum(case_context& t, client& pub) {
 MQTTSPEC_CASE(server_receive_maximum_exceeded, {
     .id = "v5/flow-control/server-receive-maximum-exceeded",
     .title = "More unacknowledged QoS 2 PUBLISHes than the server's Receive Maximum is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-3.3.4-7", "MQTT-4.13.1-1"},
+    .statements = {"MQTT-4.13.1-1"},
     .needs = {requirement::qos2},
 }) {
     auto& pub = t.connect("pub");
@@ -142,7 +142,7 @@ MQTTSPEC_CASE(server_receive_maximum_exceeded, {
 MQTTSPEC_CASE(server_receive_maximum_exceeded_reason, {
     .id = "v5/flow-control/server-receive-maximum-exceeded-reason-code",
     .title = "On more unacknowledged PUBLISHes than its Receive Maximum the server sends DISCONNECT 0x93 (Receive Maximum exceeded) before closing",
-    .statements = {"MQTT-3.3.4-7", "MQTT-4.13.1-1"},
+    .statements = {"MQTT-4.13.1-1"},
     .lvl = level::should,
     .needs = {requirement::qos2},
 }) {

@@ -5,6 +5,7 @@
 // seconds: a message with a 1 s interval may live up to 2 s, hence the 2.5 s waits.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
+#include "v5_core_support.hpp"
 #include "v5_feature_helpers.hpp"
 
 namespace mqttspec::conformance {
@@ -52,10 +53,13 @@ MQTTSPEC_CASE(expired_while_queued, {
     connect_options persistent;
     persistent.client_id = t.client_id("sub");
     persistent.session_expiry = 300;
+    t.session_kept(*persistent.client_id);
     auto& sub = t.connect("sub", persistent);
     const auto topic = t.topic("t");
     sub.subscribe(topic, 1);
-    sub.disconnect();
+    // Offline once the broker has closed the connection: a message published earlier could still go
+    // to this connection instead of the session's queue.
+    v5core::disconnect_and_await_close(t, sub);
 
     auto& pub = t.connect("pub");
     const auto short_lived = pub.publish(topic, "expires", 1, false, {number_property(property_id::message_expiry_interval, 1)});
@@ -83,10 +87,13 @@ MQTTSPEC_CASE(expiry_reduced_while_queued, {
     connect_options persistent;
     persistent.client_id = t.client_id("sub");
     persistent.session_expiry = 300;
+    t.session_kept(*persistent.client_id);
     auto& sub = t.connect("sub", persistent);
     const auto topic = t.topic("t");
     sub.subscribe(topic, 1);
-    sub.disconnect();
+    // Offline once the broker has closed the connection: a message published earlier could still go
+    // to this connection instead of the session's queue.
+    v5core::disconnect_and_await_close(t, sub);
 
     auto& pub = t.connect("pub");
     const auto id = pub.publish(topic, "m", 1, false, {number_property(property_id::message_expiry_interval, 60)});

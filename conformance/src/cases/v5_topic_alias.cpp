@@ -100,7 +100,7 @@ void send_alias_unmapped(case_context&, client& pub) {
 MQTTSPEC_CASE(alias_zero_rejected, {
     .id = "v5/topic-alias/zero-rejected",
     .title = "A PUBLISH with Topic Alias 0 is a Protocol Error: the server closes the connection (DISCONNECT >= 0x80 first allowed)",
-    .statements = {"MQTT-3.3.2-8", "MQTT-4.13.1-1"},
+    .statements = {"MQTT-4.13.1-1"},
 }) {
     auto& pub = t.connect("pub");
     send_alias_zero(t, pub);
@@ -110,7 +110,7 @@ MQTTSPEC_CASE(alias_zero_rejected, {
 MQTTSPEC_CASE(alias_zero_reason, {
     .id = "v5/topic-alias/zero-rejected-reason-code",
     .title = "On a Topic Alias of 0 the server sends DISCONNECT 0x94 (Topic Alias invalid) before closing",
-    .statements = {"MQTT-3.3.2-8", "MQTT-4.13.1-1"},
+    .statements = {"MQTT-4.13.1-1"},
     .lvl = level::should,
 }) {
     auto& pub = t.connect("pub");
@@ -121,7 +121,7 @@ MQTTSPEC_CASE(alias_zero_reason, {
 MQTTSPEC_CASE(alias_above_maximum_rejected, {
     .id = "v5/topic-alias/above-maximum-rejected",
     .title = "A Topic Alias above the server's Topic Alias Maximum is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-3.3.2-9", "MQTT-3.2.2-17", "MQTT-4.13.1-1"},
+    .statements = {"MQTT-4.13.1-1"},
     .needs = {requirement::topic_alias},
 }) {
     auto& pub = t.connect("pub");
@@ -132,7 +132,7 @@ MQTTSPEC_CASE(alias_above_maximum_rejected, {
 MQTTSPEC_CASE(alias_above_maximum_reason, {
     .id = "v5/topic-alias/above-maximum-rejected-reason-code",
     .title = "On a Topic Alias above its Topic Alias Maximum the server sends DISCONNECT 0x94 (Topic Alias invalid) before closing",
-    .statements = {"MQTT-3.3.2-9", "MQTT-4.13.1-1"},
+    .statements = {"MQTT-4.13.1-1"},
     .lvl = level::should,
     .needs = {requirement::topic_alias},
 }) {
@@ -144,7 +144,7 @@ MQTTSPEC_CASE(alias_above_maximum_reason, {
 MQTTSPEC_CASE(alias_none_announced_rejected, {
     .id = "v5/topic-alias/not-announced-rejected",
     .title = "When the server announced no Topic Alias Maximum, any Topic Alias is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-3.2.2-18", "MQTT-4.13.1-1"},
+    .statements = {"MQTT-4.13.1-1"},
 }) {
     if (t.caps().topic_alias_maximum != 0) {
         t.skip("the broker announced Topic Alias Maximum " + std::to_string(t.caps().topic_alias_maximum) +

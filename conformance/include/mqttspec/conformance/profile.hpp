@@ -55,7 +55,9 @@ struct profile {
     // A $-topic filter the broker publishes to without the client's doing (e.g. "$SYS/#").
     std::optional<std::string> system_topic_filter;
     // Whether the broker accepts a zero-length client identifier with Clean Session/Start = 1 (a MAY).
-    bool accepts_empty_client_id = true;
+    // Absent: assumed, but a broker that refuses (CONNACK 0x02 / 0x85) skips the cases; true: a
+    // refusal fails them; false: they are skipped.
+    std::optional<bool> accepts_empty_client_id;
     std::vector<waiver> waivers;
 
     // The waiver for `case_id` over `transport` (nullptr: none applies).
