@@ -3,6 +3,8 @@
 // rule, and to pass against one that keeps it.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "fake_broker.hpp"
 #include "fake_router.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
@@ -257,6 +259,41 @@ TEST(DecoderJudged, SessionPresentOnARefusalFailsWithTheCasesStatement) {
     const auto r = refusal_with("20 03 01 8c 00");
     EXPECT_EQ(r.result, verdict::failed) << r.message;
     EXPECT_EQ(r.statement, "MQTT-3.2.2-6");
+}
+
+// ---- never more than the broker announced ----------------------------------------------------------
+
+// Runs `id` against a peer that never acknowledges the first PUBLISH and records what the client sends
+// next: another PUBLISH means two were in flight.
+bool second_publish_before_ack(const std::string& id, std::uint16_t receive_maximum) {
+    std::atomic<bool> second{false};
+    fake_broker broker([&second](fake_session& s) {
+        s.accept_connect();
+        s.read_packet();  // the first PUBLISH: no PUBACK
+        second = (s.read_packet()[0] >> 4) == 3;
+        s.wait_for_close();
+    });
+    auto env = testing::fake_environment(broker);
+    env.caps[codec::protocol_version::v5].receive_maximum = receive_maximum;
+    run_case(testing::find_case(id), env, 0);
+    return second;
+}
+
+TEST(Announced, PubackOrderStaysWithinTheBrokersReceiveMaximum) {
+    EXPECT_FALSE(second_publish_before_ack("v5/qos1/puback-order", 1));
+    EXPECT_TRUE(second_publish_before_ack("v5/qos1/puback-order", 5));  // the probe sees a wider window
+}
+
+TEST(Announced, BigMessagesSkipUnderASmallBrokerMaximumPacketSize) {
+    fake_broker broker([](fake_session& s) {
+        s.accept_connect();
+        s.wait_for_close();
+    });
+    auto env = testing::fake_environment(broker);
+    env.caps[codec::protocol_version::v5].maximum_packet_size = 300;
+    for (const char* id : {"v5/maximum-packet-size/oversized-message-not-sent", "v5/maximum-packet-size/oversized-message-treated-as-sent"}) {
+        EXPECT_EQ(run_case(testing::find_case(id), env, 0).result, verdict::skipped) << id;
+    }
 }
 
 }  // namespace

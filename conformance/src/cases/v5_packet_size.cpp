@@ -36,13 +36,13 @@ MQTTSPEC_CASE(oversized_not_sent, {
     .statements = {"MQTT-3.1.2-24", "MQTT-3.1.2-25"},
     .needs = {requirement::qos1},
 }) {
+    require_broker_accepts_big(t);
     constexpr std::uint32_t limit = 256;
     connect_options small;
     small.properties = {number_property(property_id::maximum_packet_size, limit)};
     auto& sub = t.connect("sub", small);
     const auto topic = t.topic("t");
     sub.subscribe(topic, 1);
-    require_broker_accepts_big(t);
     auto& pub = t.connect("pub");
     const std::string big(big_payload, 'x');
     // "small-after" is the ordered marker for the QoS 1 big message (same topic, QoS and publisher, 4.6);
