@@ -195,6 +195,37 @@ TEST(UnsubackReason, AnUndefinedCodeFails) {
     EXPECT_EQ(unsuback_with("v5/unsubscribe/no-subscription-existed", "05").result, verdict::failed);
 }
 
+case_result unsuback_order_with(const std::string& codes_hex) {
+    fake_broker broker([codes_hex](fake_session& s) {
+        s.accept_connect();
+        for (int i = 0; i < 2; ++i) {
+            const auto subscribe = s.read_packet();
+            s.send_hex("90 04 " + codec::to_hex(std::vector<std::uint8_t>{subscribe[2], subscribe[3]}) + " 00 00");
+        }
+        const auto unsubscribe = s.read_packet();
+        s.send_hex("b0 07 " + codec::to_hex(std::vector<std::uint8_t>{unsubscribe[2], unsubscribe[3]}) + " 00 " + codes_hex);
+        s.wait_for_close();
+    });
+    return run_case_against(broker, "v5/unsubscribe/reason-codes-in-order");
+}
+
+TEST(UnsubackReason, OrderIsJudgedByTheExistingSubscriptionsPositions) {
+    EXPECT_EQ(unsuback_order_with("00 11 00 11").result, verdict::passed);
+    EXPECT_EQ(unsuback_order_with("00 80 00 80").result, verdict::passed);   // another defined code for the missing ones
+    EXPECT_EQ(unsuback_order_with("11 00 11 00").result, verdict::failed);   // swapped
+    EXPECT_EQ(unsuback_order_with("00 00 00 00").result, verdict::skipped);  // order cannot be told
+}
+
+TEST(RoutedSanity, ChangedCasesPassOnAConformingRouter) {
+    for (const char* id : {"v5/qos1/forwarding-order", "v5/qos1/puback-order", "v5/qos1/outgoing-packet-ids-distinct",
+                           "v5/qos2/forwarding-order", "v311/publish/ordering-qos1", "v311/publish/ordering-qos2",
+                           "v311/publish/puback-order", "v311/publish/pubrec-order", "v311/publish/server-packet-ids-unused",
+                           "v5/unsubscribe/filter-compared-exactly", "v311/unsubscribe/multiple-filters-one-unsuback"}) {
+        const auto r = run_routed(id);
+        EXPECT_EQ(r.result, verdict::passed) << id << ": " << r.message;
+    }
+}
+
 // ---- checks the decoder judges --------------------------------------------------------------------
 
 TEST(DecoderJudged, ServerDisconnectWithSessionExpiryFailsWithTheCasesStatement) {

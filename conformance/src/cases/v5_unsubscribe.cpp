@@ -88,7 +88,7 @@ MQTTSPEC_CASE(reason_codes_in_order, {
     t.check(codes.size() == 4, "UNSUBACK does not hold one reason code per filter", "4 reason codes", ack.as_json.dump(),
             "MQTT-3.11.3-1");
     check_defined_reasons(t, ack);
-    if (codes[1] == 0 && codes[3] == 0) {
+    if (codes == json::array({0, 0, 0, 0})) {
         t.skip("the broker answers Success for filters without a subscription too: the order of the codes cannot be told");
     }
     t.check(codes[0] == 0 && codes[2] == 0, "UNSUBACK reason codes do not follow the filters",
