@@ -225,12 +225,12 @@ TEST(Verifiers, CopiesAndNoDeliveryUseTheSentinel) {
     direct d(broker, codec::protocol_version::v5);
     d.c->handshake(codec::connect_packet{.protocol_level = 5, .client_id = "x"});
     d.c->publish("dup", "m", 0);
-    EXPECT_EQ(expect_copies(*d.c, *d.c, "sentinel", pattern({{"topic", "dup"}}), 1, 2).size(), 2u);
+    EXPECT_EQ(expect_copies(*d.c, *d.c, "dup", 0, pattern({{"topic", "dup"}}), 1, 2).size(), 2u);
     d.c->publish("dup", "m", 0);
-    EXPECT_THROW(expect_copies(*d.c, *d.c, "sentinel", pattern({{"topic", "dup"}}), 1, 1), case_failure);
+    EXPECT_THROW(expect_copies(*d.c, *d.c, "dup", 0, pattern({{"topic", "dup"}}), 1, 1), case_failure);
     d.c->publish("once", "m", 0);
-    EXPECT_THROW(expect_no_delivery(*d.c, *d.c, "sentinel", pattern({{"topic", "once"}})), case_failure);
-    EXPECT_NO_THROW(expect_no_delivery(*d.c, *d.c, "sentinel", pattern({{"topic", "never"}})));
+    EXPECT_THROW(expect_no_delivery(*d.c, *d.c, "sentinel", 0, pattern({{"topic", "once"}})), case_failure);
+    EXPECT_NO_THROW(expect_no_delivery(*d.c, *d.c, "sentinel", 0, pattern({{"topic", "never"}})));
     d.c->disconnect();
 }
 

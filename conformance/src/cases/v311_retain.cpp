@@ -49,7 +49,7 @@ MQTTSPEC_CASE(retained_replaced, {
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 0);
     sub.expect(retained_copy(topic, "new"));
-    expect_no_delivery(pub, sub, topic, retained_copy(topic, "old"));
+    expect_no_delivery_unordered_marker(pub, sub, topic, 0, retained_copy(topic, "old"));
 }
 
 MQTTSPEC_CASE(retained_cleared, {
@@ -66,7 +66,7 @@ MQTTSPEC_CASE(retained_cleared, {
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 0);
     // Neither the old message nor an empty retained one may arrive before the live sentinel.
-    expect_no_delivery(pub, sub, topic, pattern(json{{"type", "PUBLISH"}, {"topic", topic}, {"retain", true}}));
+    expect_no_delivery_unordered_marker(pub, sub, topic, 0, pattern(json{{"type", "PUBLISH"}, {"topic", topic}, {"retain", true}}));
 }
 
 MQTTSPEC_CASE(empty_retained_forwarded, {
@@ -114,7 +114,7 @@ MQTTSPEC_CASE(non_retained_keeps_retained, {
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 0);
     sub.expect(retained_copy(topic, "stored"));
-    expect_no_delivery(pub, sub, topic, pattern(json{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "transient"}}));
+    expect_no_delivery_unordered_marker(pub, sub, topic, 0, pattern(json{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "transient"}}));
 }
 
 MQTTSPEC_CASE(qos0_retained_replaces, {
@@ -132,7 +132,7 @@ MQTTSPEC_CASE(qos0_retained_replaces, {
     sub.subscribe(topic, 1);
     // 3.3.1.3: the server MAY discard a retained QoS 0 message at any time; it must not bring back
     // the one it replaced.
-    expect_no_delivery(pub, sub, topic, retained_copy(topic, "qos1-old"));
+    expect_no_delivery_unordered_marker(pub, sub, topic, 0, retained_copy(topic, "qos1-old"));
 }
 
 MQTTSPEC_CASE(retained_qos_kept, {

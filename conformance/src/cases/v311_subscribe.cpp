@@ -94,7 +94,7 @@ MQTTSPEC_CASE(resubscribe_replaces, {
     const auto suback = sub.subscribe(topic, 1);
     const auto granted = suback.as<codec::suback_packet>().reason_codes.at(0);
     v311::publish_qos1_acked(pub, topic, "replaced");
-    const auto copies = expect_copies(pub, sub, topic,
+    const auto copies = expect_copies(pub, sub, topic, 1,
                                       pattern(json{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "replaced"}}), 1, 1);
     t.check(copies[0].as<codec::publish_packet>().qos == std::min<std::uint8_t>(granted, 1),
             "the message was delivered at the QoS of the replaced subscription", "qos " + std::to_string(std::min<std::uint8_t>(granted, 1)),

@@ -29,11 +29,43 @@ client& resume(case_context& t, const std::string& name) {
     return t.connect(name + "-again", o);
 }
 
-// Publishes one QoS 1 message "queued" to `topic` from a fresh publisher.
-void publish_queued(case_context& t, const std::string& topic) {
+// Publishes one QoS 1 message "queued" to `topic` from a fresh publisher, returned for the marker.
+client& publish_queued(case_context& t, const std::string& topic) {
     auto& pub = t.connect("pub");
     const auto id = pub.publish(topic, "queued", 1);
     pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
+    return pub;
+}
+
+// The resumed connection `again` has no session, so nothing queued for the old one may arrive. It
+// subscribes afresh and `pub` sends an ordered marker: a broker that kept the old session's queue
+// would send "queued" (received earlier from `pub` on the same topic at the same QoS) first (4.6).
+void expect_queue_discarded(client& pub, client& again, const std::string& topic) {
+    again.subscribe(topic, 1);
+    expect_no_delivery(pub, again, topic, 1, {{"type", "PUBLISH"}, {"payload", "queued"}});
+}
+
+// After the client's DISCONNECT: waits until the broker has closed (it has then processed the
+// DISCONNECT), so the next connection with this Client Identifier does not race a session the broker
+// still holds. Closing is a SHOULD (3.14.4): a broker that keeps the connection open is not failed, the
+// client closes after the timeout.
+void wait_for_close(case_context& t, client& c) {
+    const auto until = c.default_deadline();
+    for (;;) {
+        const auto e = c.next_event(until);
+        if (e.kind == event_kind::closed) return;
+        if (e.kind == event_kind::malformed) c.expect_well_formed();
+        if (e.kind == event_kind::timeout) {
+            t.note("the broker kept the connection open after DISCONNECT; the client closes it");
+            c.close();
+            return;
+        }
+    }
+}
+
+void disconnect_and_wait(case_context& t, client& c) {
+    c.send(codec::disconnect_packet{});
+    wait_for_close(t, c);
 }
 
 void check_session_present(case_context& t, const std::string& name, bool expected, const std::string& statement) {
@@ -51,11 +83,11 @@ MQTTSPEC_CASE(expiry_zero_ends, {
 }) {
     const auto topic = t.topic("t");
     auto& sub = subscriber_with_expiry(t, "sub", topic, std::nullopt);
-    sub.disconnect();
-    publish_queued(t, topic);
+    disconnect_and_wait(t, sub);
+    auto& pub = publish_queued(t, topic);
     auto& again = resume(t, "sub");
     check_session_present(t, "sub-again", false, "MQTT-3.2.2-3");
-    again.expect_none({{"type", "PUBLISH"}, {"topic", topic}});
+    expect_queue_discarded(pub, again, topic);
 }
 
 MQTTSPEC_CASE(expiry_positive_keeps, {
@@ -66,7 +98,7 @@ MQTTSPEC_CASE(expiry_positive_keeps, {
 }) {
     const auto topic = t.topic("t");
     auto& sub = subscriber_with_expiry(t, "sub", topic, 300);
-    sub.disconnect();
+    disconnect_and_wait(t, sub);
     publish_queued(t, topic);
     auto& again = resume(t, "sub");
     check_session_present(t, "sub-again", true, "MQTT-3.2.2-3");
@@ -83,12 +115,12 @@ MQTTSPEC_CASE(expiry_elapsed, {
 }) {
     const auto topic = t.topic("t");
     auto& sub = subscriber_with_expiry(t, "sub", topic, 1);
-    sub.disconnect();
-    publish_queued(t, topic);
+    disconnect_and_wait(t, sub);
+    auto& pub = publish_queued(t, topic);
     let_time_pass(t, "clock", 2500ms);  // 1 s interval plus a whole-second clock's rounding
     auto& again = resume(t, "sub");
     check_session_present(t, "sub-again", false, "MQTT-4.1.0-2");
-    again.expect_none({{"type", "PUBLISH"}, {"topic", topic}});
+    expect_queue_discarded(pub, again, topic);
 }
 
 MQTTSPEC_CASE(disconnect_sets_zero, {
@@ -102,11 +134,11 @@ MQTTSPEC_CASE(disconnect_sets_zero, {
     codec::disconnect_packet d;
     d.properties = {number_property(property_id::session_expiry_interval, 0)};
     sub.send(d);
-    sub.close();
-    publish_queued(t, topic);
+    wait_for_close(t, sub);
+    auto& pub = publish_queued(t, topic);
     auto& again = resume(t, "sub");
     check_session_present(t, "sub-again", false, "MQTT-4.1.0-2");
-    again.expect_none({{"type", "PUBLISH"}, {"topic", topic}});
+    expect_queue_discarded(pub, again, topic);
 }
 
 // 3.14.2.2.2: with Session Expiry 0 in CONNECT, a non-zero Session Expiry Interval in DISCONNECT is a
@@ -127,10 +159,10 @@ MQTTSPEC_CASE(disconnect_nonzero_after_zero, {
     auto& sub = subscriber_with_expiry(t, "sub", topic, std::nullopt);
     disconnect_with_expiry_after_zero(sub);
     expect_error_close(sub, "MQTT-4.13.1-1");
-    publish_queued(t, topic);
+    auto& pub = publish_queued(t, topic);
     auto& again = resume(t, "sub");
     check_session_present(t, "sub-again", false, "MQTT-4.1.0-2");
-    again.expect_none({{"type", "PUBLISH"}, {"topic", topic}});
+    expect_queue_discarded(pub, again, topic);
 }
 
 MQTTSPEC_CASE(disconnect_nonzero_after_zero_reason, {
@@ -171,12 +203,10 @@ MQTTSPEC_CASE(server_disconnect_without_expiry, {
     // A Protocol Error (Topic Alias 0): the server may send DISCONNECT before closing.
     second.publish(t.topic("t"), "x", 0, false, {number_property(property_id::topic_alias, 0)});
     collect(second);
+    // The codec judges: it decodes a server DISCONNECT carrying a Session Expiry Interval as malformed
+    // with statement MQTT-3.14.2-2 (this case's), and `collect` fails the case with that error. Every
+    // DISCONNECT collected here is therefore without one.
     if (disconnects.empty()) t.skip("the broker closed both connections without sending DISCONNECT: nothing to judge");
-    for (const auto& d : disconnects) {
-        t.check(codec::find(d.as<codec::disconnect_packet>().properties, property_id::session_expiry_interval) == nullptr,
-                "the server's DISCONNECT carries a Session Expiry Interval", "no session_expiry_interval",
-                d.as_json.dump());
-    }
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ MQTTSPEC_CASE(identifier_absent, {
 void judge_overlap(case_context& t, client& pub, client& sub, const std::string& topic,
                    const std::vector<std::optional<std::uint32_t>>& subscription_ids) {
     pub.publish(topic, "m", 1);
-    const auto copies = expect_copies(pub, sub, topic, {{"type", "PUBLISH"}, {"topic", topic}, {"payload", "m"}}, 1,
+    const auto copies = expect_copies(pub, sub, topic, 1, {{"type", "PUBLISH"}, {"topic", topic}, {"payload", "m"}}, 1,
                                       subscription_ids.size());
     std::string seen;
     for (const auto& c : copies) seen += describe(identifiers_of(c)) + " ";
@@ -136,7 +136,7 @@ MQTTSPEC_CASE(identifier_replaced, {
     sub.subscribe(topic, 1, with_identifier(1));
     sub.subscribe(topic, 1, with_identifier(2));
     pub.publish(topic, "m", 1);
-    const auto copies = expect_copies(pub, sub, topic, {{"type", "PUBLISH"}, {"payload", "m"}}, 1, 1);
+    const auto copies = expect_copies(pub, sub, topic, 1, {{"type", "PUBLISH"}, {"payload", "m"}}, 1, 1);
     t.check(identifiers_of(copies[0]) == std::vector<std::uint32_t>{2},
             "the replaced subscription's identifier was not updated", "[2]", copies[0].as_json.dump());
     sub.acknowledge(copies[0]);
@@ -154,7 +154,7 @@ MQTTSPEC_CASE(identifier_removed_by_resubscribe, {
     sub.subscribe(topic, 1, with_identifier(9));
     sub.subscribe(topic, 1);
     pub.publish(topic, "m", 1);
-    const auto copies = expect_copies(pub, sub, topic, {{"type", "PUBLISH"}, {"payload", "m"}}, 1, 1);
+    const auto copies = expect_copies(pub, sub, topic, 1, {{"type", "PUBLISH"}, {"payload", "m"}}, 1, 1);
     t.check(identifiers_of(copies[0]).empty(), "the replaced subscription kept its old identifier", "[]",
             copies[0].as_json.dump());
     sub.acknowledge(copies[0]);

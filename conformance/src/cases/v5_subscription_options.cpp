@@ -20,13 +20,10 @@ MQTTSPEC_CASE(no_local, {
     self.subscribe({subscription(topic, 1, /*no_local=*/true)});
     const auto own = self.publish(topic, "own", 1);
     self.expect({{"type", "PUBACK"}, {"packet_id", own}});  // the broker has taken and routed it
-    // A message from another client on the same path comes after the own one; the own one must not
-    // have arrived before it (nor at all: expect_none ends with a barrier).
-    const auto id = other.publish(topic, "from-other", 1);
-    other.expect({{"type", "PUBACK"}, {"packet_id", id}});
-    const auto m = self.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "from-other"}});
-    self.acknowledge(m);
-    self.expect_none({{"type", "PUBLISH"}, {"payload", "own"}});
+    // No ordered marker exists here: one from `self` would be suppressed by No Local too. A marker from
+    // another client on the same topic and QoS also shows the subscription still delivers others'
+    // messages; 4.6 does not order it against `self`'s message (weaker proof, see verifiers.hpp).
+    expect_no_delivery_unordered_marker(other, self, topic, 1, {{"type", "PUBLISH"}, {"payload", "own"}});
 }
 
 MQTTSPEC_CASE(no_local_off_echoes, {
@@ -148,7 +145,10 @@ MQTTSPEC_CASE(retain_handling_1_existing, {
     const auto m = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"retain", true}, {"payload", "r"}});
     sub.acknowledge(m);
     sub.subscribe({subscription(topic, 1, false, false, 1)});  // the same filter: the subscription exists
-    sub.expect_none({{"type", "PUBLISH"}, {"topic", topic}});
+    // Retained messages sent on SUBSCRIBE are not ordered against live ones by 4.6: a live marker from
+    // a publisher is the weaker proof (verifiers.hpp).
+    auto& pub = t.connect("pub-live");
+    expect_no_delivery_unordered_marker(pub, sub, topic, 1, {{"type", "PUBLISH"}, {"topic", topic}, {"payload", "r"}});
 }
 
 MQTTSPEC_CASE(retain_handling_2, {
@@ -160,12 +160,11 @@ MQTTSPEC_CASE(retain_handling_2, {
     const auto topic = with_retained_message(t, "r");
     auto& sub = t.connect("sub");
     sub.subscribe({subscription(topic, 1, false, false, 2)});
-    // The subscription works: a live message arrives, and the retained one did not come before it.
+    // The subscription works: a live marker arrives, and the retained message did not come. Retained
+    // messages sent on SUBSCRIBE are not ordered against live ones by 4.6: the weaker proof
+    // (verifiers.hpp).
     auto& pub = t.connect("pub-live");
-    pub.publish(topic, "live", 1);
-    const auto live = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "live"}});
-    sub.acknowledge(live);
-    sub.expect_none({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "r"}});
+    expect_no_delivery_unordered_marker(pub, sub, topic, 1, {{"type", "PUBLISH"}, {"topic", topic}, {"payload", "r"}});
 }
 
 }  // namespace

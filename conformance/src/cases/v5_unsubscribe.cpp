@@ -1,4 +1,6 @@
 // 5.0 section 3.10 UNSUBSCRIBE and 3.11 UNSUBACK.
+#include <set>
+
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_core_support.hpp"
@@ -17,6 +19,19 @@ received_packet unsubscribe_all(client& c, std::uint16_t packet_id, const std::v
     return c.expect({{"type", "UNSUBACK"}, {"packet_id", packet_id}});
 }
 
+// 3.11.3: the Unsubscribe Reason Codes. MQTT-3.11.3-2 requires one of these per filter; which one a
+// server picks for a filter with no subscription (0x11 is the code the table describes) is judged
+// separately, at SHOULD level.
+const std::set<std::uint8_t> defined_unsubscribe_reasons = {0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91};
+
+// Every reason code of `ack` is a defined Unsubscribe Reason Code (MQTT-3.11.3-2).
+void check_defined_reasons(case_context& t, const received_packet& ack) {
+    for (const auto code : ack.as<codec::unsuback_packet>().reason_codes) {
+        t.check(defined_unsubscribe_reasons.contains(code), "UNSUBACK carries a code that is no Unsubscribe Reason Code",
+                "0x00, 0x11, 0x80, 0x83, 0x87, 0x8F or 0x91", ack.as_json.dump(), "MQTT-3.11.3-2");
+    }
+}
+
 MQTTSPEC_CASE(unsuback_success, {
     .id = "v5/unsubscribe/unsuback-success",
     .title = "UNSUBSCRIBE of an existing subscription is answered by one UNSUBACK with its Packet Identifier and reason code 0x00",
@@ -33,8 +48,22 @@ MQTTSPEC_CASE(unsuback_success, {
 
 MQTTSPEC_CASE(no_subscription_existed, {
     .id = "v5/unsubscribe/no-subscription-existed",
-    .title = "UNSUBSCRIBE of a filter with no subscription is still answered by an UNSUBACK, with reason code 0x11",
+    .title = "UNSUBSCRIBE of a filter with no subscription is still answered by an UNSUBACK, with one defined Unsubscribe Reason Code",
     .statements = {"MQTT-3.10.4-5", "MQTT-3.11.3-2"},
+}) {
+    auto& c = t.connect("c");
+    const auto ack = unsubscribe_all(c, 7, {t.topic("never-subscribed")});
+    t.check(ack.as_json.at("reason_codes").size() == 1, "UNSUBACK does not hold one reason code for the filter",
+            "one reason code", ack.as_json.dump(), "MQTT-3.11.3-2");
+    check_defined_reasons(t, ack);
+}
+
+MQTTSPEC_CASE(no_subscription_existed_code, {
+    .id = "v5/unsubscribe/no-subscription-existed-reason-code",
+    .title = "UNSUBSCRIBE of a filter with no subscription is answered with reason code 0x11 (No subscription existed)",
+    .statements = {"MQTT-3.11.3-2"},
+    // MQTT-3.11.3-2 requires a defined code; 0x11 is the one 3.11.3 describes for this situation.
+    .lvl = level::should,
 }) {
     auto& c = t.connect("c");
     const auto ack = unsubscribe_all(c, 7, {t.topic("never-subscribed")});
@@ -52,11 +81,18 @@ MQTTSPEC_CASE(reason_codes_in_order, {
     const auto a = t.topic("a"), b = t.topic("b");
     c.subscribe(a, 0);
     c.subscribe(b, 0);
-    // existing, missing, existing, missing: any reordering changes the expected list.
+    // existing, missing, existing, missing: any reordering changes the list, provided the broker gives
+    // a missing filter another code than Success (0x11 is the described one, any defined code may be used).
     const auto ack = unsubscribe_all(c, 9, {a, t.topic("x"), b, t.topic("y")});
-    const json expected = json::array({0x00, 0x11, 0x00, 0x11});
-    t.check(ack.as_json.at("reason_codes") == expected, "UNSUBACK reason codes do not follow the filters",
-            "reason_codes " + expected.dump(), ack.as_json.dump(), "MQTT-3.11.3-1");
+    const auto& codes = ack.as_json.at("reason_codes");
+    t.check(codes.size() == 4, "UNSUBACK does not hold one reason code per filter", "4 reason codes", ack.as_json.dump(),
+            "MQTT-3.11.3-1");
+    check_defined_reasons(t, ack);
+    if (codes == json::array({0, 0, 0, 0})) {
+        t.skip("the broker answers Success for filters without a subscription too: the order of the codes cannot be told");
+    }
+    t.check(codes[0] == 0 && codes[2] == 0, "UNSUBACK reason codes do not follow the filters",
+            "Success (0) at the positions of the existing subscriptions (1st and 3rd)", ack.as_json.dump(), "MQTT-3.11.3-1");
 }
 
 MQTTSPEC_CASE(delivery_stops, {
@@ -71,7 +107,7 @@ MQTTSPEC_CASE(delivery_stops, {
     sub.subscribe(kept, 0);
     sub.unsubscribe(gone);
     pub.publish(gone, "after-unsubscribe", 0);
-    expect_no_delivery(pub, sub, kept, {{"type", "PUBLISH"}, {"topic", gone}});
+    expect_no_delivery_unordered_marker(pub, sub, kept, 0, {{"type", "PUBLISH"}, {"topic", gone}});
 }
 
 MQTTSPEC_CASE(exact_filter_match, {
@@ -85,9 +121,8 @@ MQTTSPEC_CASE(exact_filter_match, {
     const auto wildcard = t.topic("+"), topic = t.topic("x");
     sub.subscribe(wildcard, 0);
     const auto ack = unsubscribe_all(sub, 3, {topic});  // matches the filter, but is not it
-    t.check(ack.as_json.at("reason_codes") == json::array({codec::reason::no_subscription_existed}),
-            "UNSUBSCRIBE of a topic matching a wildcard filter was treated as removing it", "reason_codes [17] (0x11)",
-            ack.as_json.dump(), "MQTT-3.10.4-1");
+    // The code is any defined one (MQTT-3.11.3-2); whether the subscription survived shows in delivery.
+    check_defined_reasons(t, ack);
     pub.publish(topic, "still-subscribed", 0);
     sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "still-subscribed"}});
 }
