@@ -27,11 +27,17 @@ first packet that is not CONNECT, QoS 2 packet id reuse - over up to three concu
 of them a subscriber that watches what the broker routes.
 
 Findings (saved as replayable JSON in --out; replay with mqttspec replay FILE):
-  malformed_reply  a broker packet fails strict decoding (minimised reproducer)
+  malformed_reply  a broker packet fails strict decoding (minimised reproducer; up to 4 per
+                   decode error, one per distinct failing packet)
   hang             a connection got neither answer nor close in time AND two liveness probes on
                    fresh connections failed
+  stall            a connection got neither answer nor close in time while fresh connections were
+                   answered, and again when the sequence was rerun (the run goes on)
   crash            (--watch-pid) the broker process died
   unreachable      the broker refuses connections it accepted before
+  refused          a connection was refused, then the broker answered again (down for a while,
+                   e.g. restarted by a supervisor; the run goes on)
+Reproducers never contain the password: replay fills in its own -P where the file says it went.
   rss_growth, fd_growth   (--watch-pid) VmRSS / open descriptors grew beyond the limits
 A broker closing a connection on bad input is the expected behaviour, never a finding.
 

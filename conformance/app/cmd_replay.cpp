@@ -32,7 +32,11 @@ options:
   --hang-timeout SECONDS  liveness probe deadline (default 5)
   --help                  this text
 
-exit status: 1 the finding reproduced (the same kind was observed), 0 it did not,
+A reproducer recorded with a password holds where it went, not the password: give the same one
+with -P (or in -L). A finding reproduces when the same kind is observed and, where the file records
+it ("observation"), on the same connection with the same decode error.
+
+exit status: 1 the finding reproduced, 0 it did not,
              2 usage error, unreadable or invalid file, broker unreachable at start
 )";
 

@@ -89,6 +89,10 @@ codec::connect_packet case_context::make_connect(std::string_view name, const co
         p.properties.insert(p.properties.end(), options.properties.begin(), options.properties.end());
     }
     p.will = options.will;
+    if (p.will) {
+        will_left(std::string(p.client_id));
+        if (std::find(will_clients_.begin(), will_clients_.end(), name) == will_clients_.end()) will_clients_.emplace_back(name);
+    }
     std::optional<std::string> user = options.username, pass = options.password;
     if (options.credentials && !user) {
         user = env_.where.username ? env_.where.username : env_.prof.username;
@@ -148,6 +152,10 @@ void case_context::session_kept(std::string id) {
     }
 }
 
+void case_context::will_left(std::string id) {
+    if (std::find(wills_left_.begin(), wills_left_.end(), id) == wills_left_.end()) wills_left_.push_back(std::move(id));
+}
+
 std::vector<client*> case_context::clients() {
     std::vector<client*> out;
     for (auto& [name, c] : clients_) out.push_back(c.get());
@@ -157,14 +165,34 @@ std::vector<client*> case_context::clients() {
 void case_context::cleanup() {
     if (cleaned_) return;
     cleaned_ = true;
+    auto has_will = [&](const client& c) {
+        return std::find(will_clients_.begin(), will_clients_.end(), c.name()) != will_clients_.end();
+    };
     for (auto& [name, c] : clients_) {
         try {
-            if (c->is_open()) c->disconnect();
+            if (!c->is_open()) continue;
+            if (!has_will(*c)) {
+                c->disconnect();
+                continue;
+            }
+            c->send(codec::disconnect_packet{});
+            // Bounded wait for the broker's close (3.14.4: it closes after DISCONNECT), by the run's
+            // timeout: the case may have stretched this client's own.
+            const auto until = clock::now() + env_.timeout;
+            for (;;) {
+                const auto e = c->next_event(until);
+                if (e.kind == event_kind::closed || e.kind == event_kind::timeout || e.kind == event_kind::malformed) break;
+            }
+            c->close();
         } catch (const std::exception&) {
             c->close();  // the broker may already be gone; what matters is that we let go
         }
     }
-    if (retained_topics_.empty() && kept_sessions_.empty()) return;
+    std::vector<std::string> ids = wills_left_;
+    for (const auto& id : kept_sessions_) {
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+    if (retained_topics_.empty() && ids.empty()) return;
     // A separate connection per step, so one refused step does not stop the others.
     auto with_client = [&](const std::string& what, const std::string& id, auto&& action) {
         try {
@@ -189,14 +217,15 @@ void case_context::cleanup() {
             log_.event("cleanup", what + " failed: " + e.what());
         }
     };
+    // Clean Session/Start 1 with no Session Expiry and no Will, then DISCONNECT 0x00: the stored session
+    // ends (3.1.2.4 / 3.1.2.11.2) and a pending delayed Will is cancelled by the new connection.
+    for (const auto& id : ids) {
+        with_client("ending session and Will of " + id, id, [](client&) {});
+    }
     if (!retained_topics_.empty()) {
         with_client("clearing retained messages", client_id("cleanup"), [&](client& c) {
             for (const auto& t : retained_topics_) c.publish(t, "", 0, true);
         });
-    }
-    // Clean Session/Start 1 with no Session Expiry ends the stored session (3.1.2.4 / 3.1.2.11.2).
-    for (const auto& id : kept_sessions_) {
-        with_client("ending session " + id, id, [](client&) {});
     }
 }
 

@@ -86,8 +86,13 @@ MQTTSPEC_CASE(will_on_session_end, {
     const auto topic = t.topic("will");
     auto& sub = t.connect("watcher");
     sub.subscribe(topic, 0);
-    // Session Expiry 0: the session ends with the connection, long before the 300 s delay.
-    auto& c = connect_with_will(t, "dying", topic, "session-ended", 300, std::nullopt);
+    // Session Expiry 0: the session ends with the connection, long before the delay. The delay only
+    // has to outlast the wait for the will below (one timeout), so that a broker publishing at the
+    // delay's end fails; kept short so that a will left pending (cleanup cancels it) could not
+    // surface long after the run.
+    const auto delay = static_cast<std::uint32_t>(
+        std::max<long long>(10, std::chrono::ceil<std::chrono::seconds>(2 * t.timeout()).count()));
+    auto& c = connect_with_will(t, "dying", topic, "session-ended", delay, std::nullopt);
     c.close();
     sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "session-ended"}});
 }

@@ -77,12 +77,29 @@ std::vector<protocol_version> reply_versions(const std::vector<std::uint8_t>& wr
     return either;
 }
 
+// The packet starting at `offset` of a received stream: its fixed header says how long it is; what
+// did not arrive (or a broken length) ends it at the end of the stream.
+std::vector<std::uint8_t> failing_packet(const std::vector<std::uint8_t>& stream, std::size_t offset) {
+    if (offset >= stream.size()) return {};
+    std::size_t pos = offset + 1;
+    std::uint64_t length = 0, multiplier = 1;
+    for (int i = 0; i < 4 && pos < stream.size(); ++i) {
+        const auto b = stream[pos++];
+        length += (b & 0x7Fu) * multiplier;
+        multiplier *= 128;
+        if ((b & 0x80u) == 0) break;
+    }
+    const auto end = static_cast<std::size_t>(std::min<std::uint64_t>(stream.size(), pos + length));
+    return {stream.begin() + static_cast<std::ptrdiff_t>(offset), stream.begin() + static_cast<std::ptrdiff_t>(end)};
+}
+
 struct reply_decoder {
     protocol_version version;
     codec::stream_decoder decoder;
     bool failed = false;
     bool exempt = false;  // stopped on a reply the version permits though the codec rejects it
     codec::decode_error error;
+    std::size_t failed_at = 0;  // stream offset of the packet that failed
     unsigned pingresps = 0;
     std::vector<std::string> tokens;
 };
@@ -136,7 +153,7 @@ outcome executor::run(const sequence& s) {
         if (c.decoders.empty()) {
             codec::decode_options o;
             o.sender = codec::sender::server;
-            for (const auto v : reply_versions(c.written_head)) c.decoders.push_back({v, codec::stream_decoder(v, o), false, false, {}, 0, {}});
+            for (const auto v : reply_versions(c.written_head)) c.decoders.push_back({v, codec::stream_decoder(v, o), false, false, {}, 0, 0, {}});
         }
         for (auto& d : c.decoders) {
             if (d.failed) continue;
@@ -147,6 +164,7 @@ outcome executor::run(const sequence& s) {
                 if (r.status == codec::decode_status::error) {
                     d.failed = true;
                     d.error = r.error;
+                    d.failed_at = d.decoder.stream_offset();
                     // MQTT 3.1 never required a SUBSCRIBE to carry a topic (the rule is 3.1.1's
                     // MQTT-3.8.3-3), so an empty SUBACK answering an empty 3.1 SUBSCRIBE is no
                     // broker bug; this connection's later replies go unchecked.
@@ -169,6 +187,7 @@ outcome executor::run(const sequence& s) {
             m.error_code = std::string(codec::to_string(first.error.code));
             m.error = codec::to_json(first.error);
             m.received_hex = codec::to_hex(c.received);
+            m.packet_hex = codec::to_hex(failing_packet(c.received, first.failed_at));
             for (const auto& d : c.decoders) m.version += (m.version.empty() ? "" : " and ") + std::string(codec::to_string(d.version));
             if (c.decoders.size() > 1) {
                 for (std::size_t k = 1; k < c.decoders.size(); ++k) {
@@ -266,6 +285,7 @@ outcome executor::run(const sequence& s) {
         }
         if (c.end.empty()) {
             out.suspect_hang = true;
+            out.suspect_conn = st.conn;
             out.suspect_detail = "connection " + std::to_string(st.conn) + ": no PINGRESP and no close within " +
                                  std::to_string(options_.barrier_timeout.count()) + " ms";
             c.end = "timeout";

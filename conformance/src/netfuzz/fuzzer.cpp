@@ -93,7 +93,7 @@ std::string down_kind(const probe_result& p, const std::optional<int>& pid, std:
 }
 
 bool same_family(const std::string& a, const std::string& b) {
-    auto down = [](const std::string& k) { return k == "crash" || k == "unreachable"; };
+    auto down = [](const std::string& k) { return k == "crash" || k == "unreachable" || k == "refused"; };
     return a == b || (down(a) && down(b));
 }
 
@@ -110,7 +110,8 @@ struct shared_state {
     std::condition_variable wake;
     std::unordered_set<std::uint64_t> signatures;
     std::vector<finding> findings;
-    std::set<std::string> finding_keys;  // one finding per kind (+ decode error) is enough
+    std::set<std::string> finding_keys;  // one finding per kind (+ decode error and failing packet)
+    std::map<std::string, unsigned> findings_per_key_family;  // caps the keys above per family
     bool fatal = false;
     // Per worker: the sequence in flight and the ones before it (a worker may finish the sequence
     // that killed the broker and start another before any connection is refused).
@@ -145,6 +146,30 @@ struct shared_state {
         return path;
     }
 
+    json reproducer_json(const sequence& s) const { return to_reproducer_json(s, opt.exec.where.password); }
+
+    // True the first time `key` is seen, while its family (`family`) has fewer than `cap` keys.
+    bool first_of(const std::string& family, const std::string& key, unsigned cap) {  // caller holds the mutex
+        if (finding_keys.count(key) || findings_per_key_family[family] >= cap) return false;
+        finding_keys.insert(key);
+        ++findings_per_key_family[family];
+        return true;
+    }
+
+    // A finding on a broker that is still up (a stall, a refused connection): saved with the
+    // sequences in flight, and the run goes on.
+    void live_finding(const std::string& kind, const std::string& key, const std::string& details, std::uint64_t iteration,
+                      unsigned worker, json observation, const std::vector<sequence>& sequences) {
+        std::lock_guard lock(mutex);
+        if (!first_of(kind, key, 8)) return;
+        auto doc = header(kind, details, iteration, worker);
+        doc["minimised"] = false;
+        doc["observation"] = std::move(observation);
+        auto& seqs = doc["sequences"] = json::array();
+        for (const auto& s : sequences) seqs.push_back(reproducer_json(s));
+        findings.push_back({kind, details, save(kind, iteration, std::move(doc)), iteration});
+    }
+
     json header(const std::string& kind, const std::string& details, std::uint64_t iteration, unsigned worker) const {
         json doc;
         doc["mqttspec_reproducer"] = 1;
@@ -172,7 +197,7 @@ struct shared_state {
         doc["note"] = "the broker was down, so this holds every sequence in flight (and the three before it) per worker, in "
                       "iteration order; replay runs them in turn and probes the broker after each";
         auto& seqs = doc["sequences"] = json::array();
-        for (const auto& s : in_flight()) seqs.push_back(to_json(s));
+        for (const auto& s : in_flight()) seqs.push_back(reproducer_json(s));
         findings.push_back({kind, details, save(kind, iteration, std::move(doc)), iteration});
         wake.notify_all();
     }
@@ -186,7 +211,7 @@ struct shared_state {
         doc["note"] = "growth is cumulative: replay runs these recent sequences 'repeat' times and compares /proc/PID "
                       "before and after (needs --watch-pid)";
         auto& seqs = doc["sequences"] = json::array();
-        for (const auto& s : in_flight()) seqs.push_back(to_json(s));
+        for (const auto& s : in_flight()) seqs.push_back(reproducer_json(s));
         findings.push_back({kind, details, save(kind, iterations.load(), std::move(doc)), iterations.load()});
     }
 };
@@ -296,13 +321,35 @@ void worker_main(shared_state& st, unsigned w) {
         if (o.connect_failed || o.suspect_hang) {
             const std::string why = o.connect_failed ? "connecting failed: " + o.connect_error : o.suspect_detail;
             if (confirm_down(iteration, why)) break;
+            // The broker answers a fresh connection again. A refused connection means it was down
+            // for a while (a supervisor may have restarted it): a finding, with what was in flight.
+            if (o.connect_failed && o.refused) {
+                std::vector<sequence> in_flight;
+                {
+                    std::lock_guard lock(st.mutex);
+                    in_flight = st.in_flight();
+                }
+                st.live_finding("refused", "refused", "the broker refused a connection, then answered a fresh one: "
+                                "it was down (restarted?): " + o.connect_error, iteration, w,
+                                {{"connect_error", o.connect_error}}, in_flight);
+            } else if (o.suspect_hang) {
+                // A stall in one session while the broker serves others (a deadlock, a frame never
+                // closed) is a finding when it reproduces on rerun.
+                const outcome again = ex.run(s);
+                if (again.suspect_hang && again.suspect_conn == o.suspect_conn) {
+                    st.live_finding("stall", "stall/" + std::to_string(again.signature),
+                                    o.suspect_detail + ", again on rerun, while fresh connections were answered", iteration, w,
+                                    {{"conn", o.suspect_conn}, {"transcript", again.transcript}}, {s});
+                }
+            }
             ++st.suspects_cleared;
         }
         for (const auto& m : o.malformed) {
-            const std::string key = "malformed_reply/" + m.error_code;
+            // Several per error code when the failing packets differ (capped per code).
+            const std::string key = "malformed_reply/" + m.error_code + "/" + m.packet_hex;
             {
                 std::lock_guard lock(st.mutex);
-                if (!st.finding_keys.insert(key).second) continue;
+                if (!st.first_of("malformed_reply/" + m.error_code, key, 4)) continue;
             }
             json mini;
             bool down_while_minimising = false;
@@ -314,9 +361,11 @@ void worker_main(shared_state& st, unsigned w) {
             auto doc = st.header("malformed_reply", details, iteration, w);
             doc["sequence_ms"] = ms;
             doc["minimised"] = mini;
-            doc["evidence"] = {{"conn", m.conn}, {"decoded_as", m.version}, {"error", m.error}, {"received", m.received_hex}};
+            doc["evidence"] = {{"conn", m.conn}, {"decoded_as", m.version}, {"error", m.error}, {"received", m.received_hex},
+                               {"packet", m.packet_hex}};
+            doc["observation"] = {{"conn", m.conn}, {"error_code", m.error_code}};
             doc["observed"] = o.transcript;
-            doc["sequences"] = json::array({to_json(small)});
+            doc["sequences"] = json::array({st.reproducer_json(small)});
             std::lock_guard lock(st.mutex);
             st.findings.push_back({"malformed_reply", details, st.save("malformed_reply", iteration, std::move(doc)), iteration});
         }
@@ -464,8 +513,20 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
     result.recorded_kind = doc["kind"].get<std::string>();
     std::vector<sequence> sequences;
     for (std::size_t i = 0; i < doc["sequences"].size(); ++i) {
-        sequences.push_back(sequence_from_json(doc["sequences"][i], path + ": /sequences/" + std::to_string(i)));
+        const std::string where = path + ": /sequences/" + std::to_string(i);
+        sequences.push_back(sequence_from_json(doc["sequences"][i], where));
+        fill_password(sequences.back(), doc["sequences"][i], opt.exec.where.password, where);
     }
+    // What was observed beyond the kind (malformed_reply: connection and decode error; stall: the
+    // connection): a replay reproduces only when it observes the same.
+    const json recorded = doc.contains("observation") && doc["observation"].is_object() ? doc["observation"] : json::object();
+    auto matches_recorded = [&](const std::string& kind, const json& seen) {
+        if (!same_family(kind, result.recorded_kind)) return false;
+        for (const auto& key : {"conn", "error_code"}) {
+            if (recorded.contains(key) && seen.contains(key) && recorded[key] != seen[key]) return false;
+        }
+        return true;
+    };
     const bool growth = result.recorded_kind == "rss_growth" || result.recorded_kind == "fd_growth";
     unsigned repeat = opt.repeat.value_or(growth && doc.contains("repeat") && doc["repeat"].is_number_unsigned() ? doc["repeat"].get<unsigned>() : 1u);
 
@@ -477,8 +538,9 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
         return result;
     }
     std::FILE* log = opt.log;
-    auto observe = [&](const std::string& kind, const std::string& details) {
+    auto observe = [&](const std::string& kind, const std::string& details, const json& seen = json::object()) {
         result.observed_kinds.push_back(kind);
+        if (matches_recorded(kind, seen)) result.reproduced = true;
         if (log) std::fprintf(log, "  FINDING %s: %s\n", kind.c_str(), details.c_str());
     };
     auto check_alive = [&](const std::string& why) -> bool {
@@ -504,10 +566,17 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
             if (verbose) for (const auto& line : o.transcript) std::fprintf(log, "  %s\n", line.c_str());
             for (const auto& m : o.malformed) {
                 observe("malformed_reply", "connection " + std::to_string(m.conn) + " (" + m.version + "): " + m.error.dump() +
-                                               "; received " + m.received_hex);
+                                               "; received " + m.received_hex,
+                        {{"conn", m.conn}, {"error_code", m.error_code}});
             }
             if (o.connect_failed || o.suspect_hang) {
-                if (!check_alive(o.connect_failed ? "connecting failed: " + o.connect_error : o.suspect_detail)) down = true;
+                if (!check_alive(o.connect_failed ? "connecting failed: " + o.connect_error : o.suspect_detail)) {
+                    down = true;
+                } else if (o.connect_failed && o.refused) {
+                    observe("refused", "connecting failed, then the broker answered again: " + o.connect_error);
+                } else if (o.suspect_hang) {
+                    observe("stall", o.suspect_detail + ", while a fresh connection was answered", {{"conn", o.suspect_conn}});
+                }
             } else if (!growth && !check_alive("after sequence " + std::to_string(i))) {
                 down = true;
             }
@@ -526,8 +595,6 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
     } else if (growth && !opt.watch_pid && log) {
         std::fprintf(log, "note: a %s finding can only be checked with --watch-pid\n", result.recorded_kind.c_str());
     }
-    result.reproduced = std::any_of(result.observed_kinds.begin(), result.observed_kinds.end(),
-                                    [&](const std::string& k) { return same_family(k, result.recorded_kind); });
     return result;
 }
 

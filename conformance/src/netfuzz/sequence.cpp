@@ -69,6 +69,54 @@ nlohmann::ordered_json to_json(const sequence& s) {
     return j;
 }
 
+nlohmann::ordered_json to_reproducer_json(const sequence& s, const std::optional<std::string>& password) {
+    auto j = to_json(s);
+    if (!password || password->empty()) return j;
+    const std::vector<std::uint8_t> secret(password->begin(), password->end());
+    for (std::size_t i = 0; i < s.steps.size(); ++i) {
+        const auto& st = s.steps[i];
+        if (st.kind != step_kind::write) continue;
+        auto bytes = st.bytes;
+        auto offsets = nlohmann::ordered_json::array();
+        for (auto it = std::search(bytes.begin(), bytes.end(), secret.begin(), secret.end()); it != bytes.end();
+             it = std::search(it + static_cast<std::ptrdiff_t>(secret.size()), bytes.end(), secret.begin(), secret.end())) {
+            offsets.push_back(static_cast<std::size_t>(it - bytes.begin()));
+            std::fill(it, it + static_cast<std::ptrdiff_t>(secret.size()), std::uint8_t{0});
+        }
+        if (offsets.empty()) continue;
+        auto& o = j["steps"][i];
+        o["write"] = codec::to_hex(bytes);
+        o["password_at"] = std::move(offsets);
+        o["password_length"] = secret.size();
+    }
+    return j;
+}
+
+void fill_password(sequence& s, const nlohmann::ordered_json& j, const std::optional<std::string>& password,
+                   const std::string& where) {
+    const auto& steps = j.at("steps");
+    for (std::size_t i = 0; i < steps.size() && i < s.steps.size(); ++i) {
+        const auto& o = steps[i];
+        if (!o.contains("password_at")) continue;
+        const std::string path = where + "/steps/" + std::to_string(i);
+        if (!o["password_at"].is_array() || !o.contains("password_length") || !o["password_length"].is_number_unsigned()) {
+            throw reproducer_error(path + ": password_at must be a list of offsets, with password_length");
+        }
+        const auto length = o["password_length"].get<std::size_t>();
+        if (!password || password->size() != length) {
+            throw reproducer_error(path + ": this sequence was recorded with a " + std::to_string(length) +
+                                   "-byte password, left out of the file: give the same one with -P");
+        }
+        auto& bytes = s.steps[i].bytes;
+        for (const auto& at : o["password_at"]) {
+            if (!at.is_number_unsigned() || at.get<std::size_t>() + length > bytes.size()) {
+                throw reproducer_error(path + "/password_at: offset outside the write");
+            }
+            std::copy(password->begin(), password->end(), bytes.begin() + static_cast<std::ptrdiff_t>(at.get<std::size_t>()));
+        }
+    }
+}
+
 sequence sequence_from_json(const nlohmann::ordered_json& j, const std::string& where) {
     auto fail = [&](const std::string& path, const std::string& what) -> reproducer_error {
         return reproducer_error(where + path + ": " + what);

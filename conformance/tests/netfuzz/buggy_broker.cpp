@@ -15,6 +15,9 @@
 //                           abort() (a stateful bug: needs two packets on one connection)
 //   crash-empty-client-id   a CONNECT with a zero-length Client Identifier and Clean Session /
 //                           Clean Start 0: abort()
+//   stall-pubrel-unknown-id a PUBREL for a packet id with no QoS 2 exchange pending: that one
+//                           connection stalls (read and ignored, never answered, never closed),
+//                           while the broker keeps serving every other connection
 //   none                    no bug (the fuzzer must report nothing)
 //
 // Before the bug fires it prints "buggy-broker: BUG <name>" on stderr, so the test can tell the
@@ -43,7 +46,8 @@
 
 namespace {
 
-enum class bug { none, crash_topic_overrun, crash_property_overrun, hang_subscribe_qos3, crash_qos2_id_reuse, crash_empty_client_id };
+enum class bug { none, crash_topic_overrun, crash_property_overrun, hang_subscribe_qos3, crash_qos2_id_reuse, crash_empty_client_id,
+                 stall_pubrel_unknown_id };
 
 bug planted = bug::none;
 const char* planted_name = "none";
@@ -110,6 +114,7 @@ struct connection {
     int level = 4;
     bool closing = false;
     std::set<std::uint16_t> qos2_pending;  // PUBREC sent, PUBREL not yet received
+    bool stalled = false;                  // stall-pubrel-unknown-id fired on this connection
 };
 
 void put_u16(bytes& b, std::uint16_t v) {
@@ -183,6 +188,13 @@ bool handle(connection& c, std::uint8_t header, const std::uint8_t* body, std::s
     case 6: {  // PUBREL
         std::uint16_t id = 0;
         if (flags != 2 || !r.u16(id) || id == 0) return false;
+        if (!c.qos2_pending.count(id) && planted == bug::stall_pubrel_unknown_id) {
+            std::fprintf(stderr, "buggy-broker: BUG stall-pubrel-unknown-id\n");
+            std::fflush(stderr);
+            c.stalled = true;
+            c.out.clear();
+            return true;
+        }
         c.qos2_pending.erase(id);
         ack(c, 0x70, id);
         return true;
@@ -296,7 +308,8 @@ int main(int argc, char** argv) {
                                              {"crash-property-overrun", bug::crash_property_overrun},
                                              {"hang-subscribe-qos3", bug::hang_subscribe_qos3},
                                              {"crash-qos2-id-reuse", bug::crash_qos2_id_reuse},
-                                             {"crash-empty-client-id", bug::crash_empty_client_id}};
+                                             {"crash-empty-client-id", bug::crash_empty_client_id},
+                                             {"stall-pubrel-unknown-id", bug::stall_pubrel_unknown_id}};
     const auto it = bugs.find(*bug_name);
     if (it == bugs.end()) return usage(("unknown bug " + *bug_name).c_str());
     planted = it->second;
@@ -341,6 +354,7 @@ int main(int argc, char** argv) {
                     c.closing = true;
                     continue;
                 }
+                if (c.stalled) continue;  // read and ignored
                 c.in.insert(c.in.end(), buf, buf + got);
                 if (!consume(c)) c.closing = true;
             }
@@ -359,7 +373,7 @@ int main(int argc, char** argv) {
                 const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
                 if (fd < 0) break;
                 ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                conns.push_back(connection{fd, {}, {}, false, 4, false, {}});
+                conns.push_back(connection{fd, {}, {}, false, 4, false, {}, false});
             }
         }
     }

@@ -144,7 +144,19 @@ public:
     void retained_on(std::string topic);
     // End a persistent session of this client ID when the case ends.
     void session_kept(std::string client_id);
-    // Runs the cleanup now (called by the runner; idempotent). Failures are noted, not verdicts.
+    // A CONNECT with a Will was sent for this client ID (make_connect registers it; call this for a
+    // CONNECT built by hand): when the case ends the cleanup cancels the Will, delayed or not, and ends
+    // the session, so nothing is published under the run's topics after the run. See cleanup().
+    void will_left(std::string client_id);
+    // Runs the cleanup now (called by the runner after the body, pass or fail; idempotent). In order:
+    //  1. every client still open sends DISCONNECT (reason 0x00: its Will is discarded); a client that
+    //     carries a Will also waits (bounded) for the broker to close it, so that step 2 cannot take the
+    //     connection over before the DISCONNECT is processed;
+    //  2. for each client ID with a Will or a kept session: a new connection with that ID (which cancels
+    //     a pending delayed Will, 5.0 MQTT-3.1.2-8 / MQTT-3.1.3-9), Clean Start 1, Session Expiry 0 and
+    //     no Will, then DISCONNECT 0x00: the session ends and nothing is left to publish;
+    //  3. retained messages are cleared (after step 2, which could still publish a retained Will).
+    // Failures are noted in the transcript, not verdicts.
     void cleanup();
     // Every client the case opened (the runner checks each for malformed broker packets).
     std::vector<client*> clients();
@@ -160,6 +172,8 @@ private:
     std::map<std::string, received_packet, std::less<>> connacks_;
     std::vector<std::string> retained_topics_;
     std::vector<std::string> kept_sessions_;
+    std::vector<std::string> wills_left_;    // client IDs
+    std::vector<std::string> will_clients_;  // client names whose CONNECT carried a Will
     bool cleaned_ = false;
     codec::arena arena_;
 };

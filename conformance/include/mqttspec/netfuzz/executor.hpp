@@ -43,6 +43,7 @@ struct malformed_reply {
     std::string error_code;           // codec errc name, e.g. "invalid_reason_code"
     nlohmann::ordered_json error;     // the codec's decode_error as JSON
     std::string received_hex;         // everything this connection received
+    std::string packet_hex;           // the packet that failed to decode (as far as it arrived)
     std::string version;              // version(s) it was decoded with
 };
 
@@ -52,6 +53,7 @@ struct outcome {
     bool refused = false;             // ... because the broker refused it (not a timeout)
     bool suspect_hang = false;        // a barrier got neither answer nor close in time
     std::string suspect_detail;
+    std::size_t suspect_conn = 0;     // the connection whose barrier timed out
     std::vector<malformed_reply> malformed;
     std::uint64_t signature = 0;      // hash of what the broker answered, for corpus novelty
     std::vector<std::string> transcript;  // per connection: "CONNACK(0) SUBACK(0,1) PINGRESP closed"

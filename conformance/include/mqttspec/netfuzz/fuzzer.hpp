@@ -7,13 +7,21 @@
 //
 // Findings:
 //   malformed_reply  a broker packet failed strict decoding (sender = server)   [minimised]
+//                    (up to 4 per decode error, one per distinct failing packet)
 //   hang             a barrier timed out AND two liveness probes on fresh connections failed
+//   stall            a barrier timed out, fresh connections were answered, and the same
+//                    connection's barrier timed out again on a rerun (a deadlocked session)
+//   refused          a connection was refused, then fresh connections were answered again (the
+//                    broker was down for a while: a crash that a supervisor restarted)
 //   crash            --watch-pid: the broker process is gone (or a zombie)
 //   unreachable      the broker refuses connections it accepted before (no --watch-pid, or alive)
 //   rss_growth       --watch-pid: VmRSS grew more than --max-rss-growth over the start
 //   fd_growth        --watch-pid: open descriptors grew more than --max-fd-growth over the start
 // crash/hang/unreachable stop the run: the broker is down, so those reproducers hold every
-// sequence in flight (and the three before it) per worker instead of a minimised one.
+// sequence in flight (and the three before it) per worker instead of a minimised one; refused holds
+// them too, and the run goes on. Reproducers never hold the password: each write that carried it
+// records where ("password_at"), and replay fills in its own -P. "observation" holds what replay
+// must see again besides the kind (the connection, the decode error).
 #pragma once
 
 #include <chrono>

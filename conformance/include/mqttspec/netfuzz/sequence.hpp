@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -57,6 +58,14 @@ struct reproducer_error : std::runtime_error {
 };
 
 nlohmann::ordered_json to_json(const sequence& s);
+// to_json() for a reproducer file: every occurrence of `password` in a write is zeroed, and the step
+// records where it was ("password_at": offsets, "password_length"), so no file holds the secret.
+nlohmann::ordered_json to_reproducer_json(const sequence& s, const std::optional<std::string>& password);
+// The inverse, applied to a sequence read from a file: puts `password` back where the file says it
+// went. Throws reproducer_error (naming `where`) when the file needs a password and none, or one of
+// another length, is given.
+void fill_password(sequence& s, const nlohmann::ordered_json& j, const std::optional<std::string>& password,
+                   const std::string& where);
 // `where` names the file and JSON path in error messages ("f.json: /sequences/0/steps/3/write").
 sequence sequence_from_json(const nlohmann::ordered_json& j, const std::string& where);
 
