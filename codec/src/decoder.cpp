@@ -29,6 +29,7 @@ error_kind default_kind(errc c) noexcept {
         case errc::remaining_length_too_long:
         case errc::varint_not_minimal:
         case errc::truncated:
+        case errc::field_past_remaining_length:
         case errc::trailing_bytes:
         case errc::wrong_fixed_length:
         case errc::invalid_qos:
@@ -103,7 +104,8 @@ public:
         if (in_properties_)
             return fail(errc::property_length_overrun, pos_, {},
                         std::string(field) + " runs past the end of the property block");
-        return fail(errc::truncated, pos_, {}, std::string(field) + " runs past the end of the packet");
+        return fail(errc::field_past_remaining_length, pos_, {},
+                    std::string(field) + " runs past the end of the packet's Remaining Length");
     }
     bool read_u8(std::uint8_t& out, const char* field) {
         if (!need(1, field)) return false;
@@ -295,7 +297,7 @@ public:
         const std::size_t length_at = pos_;
         std::uint32_t length;
         if (!read_varint(length, "property length")) {
-            if (error.code == errc::truncated) error.statement = "MQTT-2.2.2-1";
+            if (error.code == errc::field_past_remaining_length) error.statement = "MQTT-2.2.2-1";
             return false;
         }
         if (length > end_ - pos_)
@@ -415,8 +417,9 @@ public:
                 if (p.integer == 0)
                     return fail(errc::subscription_identifier_zero, at, {},
                                 "subscription_identifier is 0; it must be 1..268435455");
+                // The property may not be there at all: blame its identifier (one byte, before the value).
                 if (target == packet_type::publish && options_.sender == sender::client)
-                    return fail(errc::subscription_identifier_from_client, at, "MQTT-3.3.4-6",
+                    return fail(errc::subscription_identifier_from_client, at - 1, "MQTT-3.3.4-6",
                                 "a PUBLISH sent by a client must not carry a subscription_identifier");
                 break;
             case response_topic: {
@@ -515,21 +518,31 @@ bool decode_connect(body_context& c, connect_packet& p) {
 
     if (!in.read_u16(p.keep_alive, "keep alive")) return false;
     if (in.v5() && !in.read_properties(p.properties, packet_type::connect)) return false;
-    if (!in.read_utf8(p.client_id, "client identifier")) return false;
+    // A payload field the standard requires (the client identifier, or one the flags announce) that
+    // runs past the Remaining Length breaks that requirement: name it.
+    const auto required_field_missing = [&](std::string_view statement) {
+        if (in.error.code == errc::field_past_remaining_length) in.error.statement = statement;
+        return false;
+    };
+    if (!in.read_utf8(p.client_id, "client identifier"))
+        return required_field_missing(sid(c.version, "MQTT-3.1.3-3", "MQTT-3.1.3-3"));
     if (has_will) {
+        const auto will_missing = [&] { return required_field_missing(sid(c.version, "MQTT-3.1.2-9", "MQTT-3.1.2-9")); };
         auto& will = p.will.emplace();
         will.qos = will_qos;
         will.retain = will_retain;
-        if (in.v5() && !in.read_properties(will.properties, packet_type::reserved)) return false;
+        if (in.v5() && !in.read_properties(will.properties, packet_type::reserved)) return will_missing();
         const std::size_t topic_at = in.pos();
-        if (!in.read_utf8(will.topic, "will topic")) return false;
+        if (!in.read_utf8(will.topic, "will topic")) return will_missing();
         if (!in.check_topic_name(will.topic, topic_at, "will topic")) return false;
         const std::size_t payload_at = in.pos() + 2;
-        if (!in.read_binary(will.payload, "will payload")) return false;
+        if (!in.read_binary(will.payload, "will payload")) return will_missing();
         if (!in.check_payload_format(will.properties, will.payload, payload_at)) return false;
     }
-    if (has_username && !in.read_utf8(p.username.emplace(), "user name")) return false;
-    if (has_password && !in.read_binary(p.password.emplace(), "password")) return false;
+    if (has_username && !in.read_utf8(p.username.emplace(), "user name"))
+        return required_field_missing(sid(c.version, "MQTT-3.1.2-19", "MQTT-3.1.2-17"));
+    if (has_password && !in.read_binary(p.password.emplace(), "password"))
+        return required_field_missing(sid(c.version, "MQTT-3.1.2-21", "MQTT-3.1.2-19"));
     return true;
 }
 
@@ -560,7 +573,12 @@ bool decode_publish(body_context& c, publish_packet& p) {
     p.qos = (c.flags >> 1) & 0x03;
     p.retain = c.flags & 0x01;
     const std::size_t topic_at = in.pos();
-    if (!in.read_utf8(p.topic, "topic name")) return false;
+    if (!in.read_utf8(p.topic, "topic name")) {
+        // The Topic Name MUST be present as the first field (3.1.1 and 5.0 3.3.2.1).
+        if (in.error.code == errc::field_past_remaining_length)
+            in.error.statement = sid(c.version, "MQTT-3.3.2-1", "MQTT-3.3.2-1");
+        return false;
+    }
     // 5.0 allows an empty topic when a Topic Alias stands in for it (checked after the properties).
     if (!(in.v5() && p.topic.empty()) && !in.check_topic_name(p.topic, topic_at, "topic name")) return false;
     if (p.qos > 0) {
@@ -596,7 +614,7 @@ bool decode_tail(body_context& c, Packet& p, packet_type t) {
             // Acks and DISCONNECT may stop after the reason code; AUTH may only omit both fields
             // together (5.0 3.15.2.1), so a lone reason code leaves its Property Length missing.
             if (t == packet_type::auth)
-                return in.fail(errc::truncated, in.pos(), "MQTT-2.2.2-1",
+                return in.fail(errc::field_past_remaining_length, in.pos(), "MQTT-2.2.2-1",
                                "AUTH has a reason code but no property length");
             wire = tail_form::reason_code;
         } else {
@@ -604,11 +622,19 @@ bool decode_tail(body_context& c, Packet& p, packet_type t) {
             const std::size_t properties_at = in.pos();
             if (!in.read_properties(p.properties, t)) return false;
             if (t == packet_type::auth && find(p.properties, property_id::authentication_method) == nullptr)
-                return in.fail(errc::authentication_method_missing, properties_at, {},
+                return in.fail(errc::authentication_method_missing, properties_at, "MQTT-4.12.0-5",
                                "AUTH properties lack the authentication_method");
         }
-    } else if (t == packet_type::auth && !in.check_reason_code(t, 0x00, in.pos() - 1)) {
-        return false;  // Remaining Length 0 means Success, which only a server sends (table 3-11)
+    } else if (t == packet_type::auth) {
+        // Remaining Length 0 means Success, which only a server sends (table 3-11).
+        if (!in.check_reason_code(t, 0x00, in.pos() - 1)) return false;
+        // 3.15.2.1 lets the Reason Code and Property Length be left out when there are no
+        // properties, but 3.15.2.2.2 makes a missing Authentication Method a Protocol Error, and an
+        // AUTH exists only after a CONNECT with a method (4.12), whose method every AUTH repeats
+        // [MQTT-4.12.0-5]. The short form changes the bytes, not the content: f000 and f0020000
+        // both lack the method and get the same verdict. Blamed on the Remaining Length of 0.
+        return in.fail(errc::authentication_method_missing, in.pos() - 1, "MQTT-4.12.0-5",
+                       "AUTH with Remaining Length 0 has no properties, so no authentication_method");
     }
     tail_form canonical = !p.properties.empty() ? tail_form::reason_code_and_properties
                           : p.reason_code != 0  ? tail_form::reason_code

@@ -24,6 +24,7 @@ constexpr std::pair<errc, std::string_view> errc_names[] = {
     {errc::truncated, "truncated"},
     {errc::trailing_bytes, "trailing_bytes"},
     {errc::wrong_fixed_length, "wrong_fixed_length"},
+    {errc::field_past_remaining_length, "field_past_remaining_length"},
     {errc::invalid_qos, "invalid_qos"},
     {errc::dup_on_qos0, "dup_on_qos0"},
     {errc::packet_id_zero, "packet_id_zero"},

@@ -80,7 +80,7 @@ TEST(DecoderFixedHeader, ReservedPacketType) {
 TEST(DecoderFixedHeader, AuthBeforeFive) {
     reject({0xF0, 0x00}, v311, {errc::packet_type_not_in_version, 0, ""});
     reject({0xF0, 0x00}, v31, {errc::packet_type_not_in_version, 0, ""});
-    accept({0xF0, 0x00}, v5);
+    accept(raw_builder{}.byte(0x18).bytes(props(raw_builder{}.prop_str(0x15, "M"))).packet(0xF0), v5);
 }
 
 TEST(DecoderFixedHeader, ReservedFlagsPerPacketType) {
@@ -171,16 +171,45 @@ TEST(DecoderFixedHeader, FixedSizePacketsWithTheWrongLength) {
     }
 }
 
-TEST(DecoderFraming, TruncatedField) {
+TEST(DecoderFraming, FieldPastRemainingLength) {
     // Topic length promises 5 bytes; the packet holds 2.
-    auto e = reject({0x30, 0x04, 0x00, 0x05, 'a', 'b'}, v311, {errc::truncated, 2, ""});
+    auto e = reject({0x30, 0x04, 0x00, 0x05, 'a', 'b'}, v311, {errc::field_past_remaining_length, 2, "MQTT-3.3.2-1"});
     expect_tier(e, error_kind::malformed_packet, 0x81);
     // Packet identifier cut short.
-    reject({0x32, 0x04, 0x00, 0x01, 'a', 0x00}, v311, {errc::truncated, 5, ""});
+    reject({0x32, 0x04, 0x00, 0x01, 'a', 0x00}, v311, {errc::field_past_remaining_length, 5, ""});
     // 5.0 PUBLISH ends before its Property Length.
-    reject({0x30, 0x03, 0x00, 0x01, 'a'}, v5, {errc::truncated, 5, "MQTT-2.2.2-1"});
+    reject({0x30, 0x03, 0x00, 0x01, 'a'}, v5, {errc::field_past_remaining_length, 5, "MQTT-2.2.2-1"});
     // 5.0 ack with one byte of packet identifier.
-    reject({0x40, 0x01, 0x00}, v5, {errc::truncated, 2, ""});
+    reject({0x40, 0x01, 0x00}, v5, {errc::field_past_remaining_length, 2, ""});
+    // A Topic Name that is not all there breaks "the Topic Name MUST be present" (3.3.2.1).
+    reject({0x30, 0x01, 0x00}, v311, {errc::field_past_remaining_length, 2, "MQTT-3.3.2-1"});
+    reject({0x30, 0x02, 0x00, 0x05}, v5, {errc::field_past_remaining_length, 2, "MQTT-3.3.2-1"});
+    reject({0x30, 0x02, 0x00, 0x05}, v31, {errc::field_past_remaining_length, 2, ""});
+}
+
+// A field past the Remaining Length is malformed whatever follows; input that merely ends inside a
+// packet is need-more. The two used to share the code `truncated`, so a streaming user could not
+// tell them apart.
+TEST(DecoderFraming, OverrunIsNotNeedMore) {
+    for (const bytes& packet : {bytes{0x31, 0x00}, bytes{0xF0, 0x01, 0x00}}) {
+        SCOPED_TRACE(mc::to_hex(packet));
+        const auto v = packet[0] == 0xF0 ? v5 : v311;
+        bytes followed = packet;
+        followed.insert(followed.end(), {0xC0, 0x00});
+        for (const bytes& input : {packet, followed}) {
+            auto r = mc::decode(input, v);
+            ASSERT_EQ(r.status, mc::decode_status::error);
+            EXPECT_EQ(r.error.code, errc::field_past_remaining_length);
+            EXPECT_NE(r.error.code, errc::truncated);
+        }
+        // A prefix of the same packet is not an error yet.
+        EXPECT_EQ(mc::decode(bytes(packet.begin(), packet.end() - 1), v).status, mc::decode_status::need_more);
+        mc::stream_decoder stream(v);
+        stream.feed(bytes(packet.begin(), packet.end() - 1));
+        EXPECT_EQ(stream.next().status, mc::decode_status::need_more);
+        stream.feed(bytes(packet.end() - 1, packet.end()));
+        EXPECT_EQ(stream.next().error.code, errc::field_past_remaining_length);
+    }
 }
 
 TEST(DecoderFraming, TrailingBytes) {
@@ -190,7 +219,7 @@ TEST(DecoderFraming, TrailingBytes) {
     auto e = reject(packet, v311, {errc::trailing_bytes, packet.size() - 1, ""});
     expect_tier(e, error_kind::malformed_packet, 0x81);
     reject({0xB0, 0x05, 0x00, 0x01, 0x00, 0x00, 0x09}, v5, {errc::invalid_reason_code, 6, "MQTT-3.11.3-2"});
-    reject({0xF0, 0x03, 0x18, 0x00, 0x00}, v5, {errc::authentication_method_missing, 3, ""});
+    reject({0xF0, 0x03, 0x18, 0x00, 0x00}, v5, {errc::authentication_method_missing, 3, "MQTT-4.12.0-5"});
     // DISCONNECT with a property block and one byte too many.
     reject({0xE0, 0x03, 0x00, 0x00, 0x00}, v5, {errc::trailing_bytes, 4, ""});
 }
@@ -337,7 +366,8 @@ TEST(DecoderConnect, FieldsAndWill) {
     reject(raw_builder{}.str("MQTT").byte(4).byte(0x06).u16(0).str("c").str("a/#").str("m").packet(0x10), v311,
            {errc::topic_name_wildcard, 19, "MQTT-3.3.2-2"});
     // Missing user name the flags promise.
-    reject(raw_builder{}.str("MQTT").byte(4).byte(0x82).u16(0).str("c").packet(0x10), v311, {errc::truncated, 15, ""});
+    reject(raw_builder{}.str("MQTT").byte(4).byte(0x82).u16(0).str("c").packet(0x10), v311,
+           {errc::field_past_remaining_length, 15, "MQTT-3.1.2-19"});
 }
 
 // ---- CONNACK ---------------------------------------------------------------------------------------
@@ -433,12 +463,12 @@ TEST(DecoderAcks, ReasonCodesAndForms) {
         EXPECT_EQ(mc::encode(r.pkt, v5), wire);
     }
     for (const bytes& wire : {bytes{0xE0, 0x00}, bytes{0xE0, 0x01, 0x00}, bytes{0xE0, 0x02, 0x00, 0x00},
-                              bytes{0xF0, 0x00}, bytes{0xF0, 0x09, 0x18, 0x07, 0x15, 0x00, 0x04, 'S', 'C', 'R', 'M'}}) {
+                              bytes{0xF0, 0x09, 0x18, 0x07, 0x15, 0x00, 0x04, 'S', 'C', 'R', 'M'}}) {
         auto r = accept(wire, v5);
         EXPECT_EQ(mc::encode(r.pkt, v5), wire);
     }
     // AUTH may omit the reason code only together with the property length.
-    reject({0xF0, 0x01, 0x18}, v5, {errc::truncated, 3, "MQTT-2.2.2-1"});
+    reject({0xF0, 0x01, 0x18}, v5, {errc::field_past_remaining_length, 3, "MQTT-2.2.2-1"});
 }
 
 // ---- UTF-8 inside packets ---------------------------------------------------------------------------
@@ -602,7 +632,9 @@ TEST(DecoderDirection, SenderSpecificContent) {
     const auto client = from(mc::sender::client);
     const auto server = from(mc::sender::server);
     auto with_sub_id = publish_with(raw_builder{}.prop_varint(0x0B, 3));
-    auto e = reject(with_sub_id, v5, {errc::subscription_identifier_from_client, 7, "MQTT-3.3.4-6"}, client);
+    // The property itself is not allowed from a client: its identifier (6) is blamed, not its value (7),
+    // as for the server's session_expiry_interval below.
+    auto e = reject(with_sub_id, v5, {errc::subscription_identifier_from_client, 6, "MQTT-3.3.4-6"}, client);
     expect_tier(e, error_kind::protocol_error, 0x82);
     accept(with_sub_id, v5, server);
 
@@ -625,7 +657,7 @@ TEST(DecoderDirection, SenderSpecificContent) {
     accept(auth(0x18), v5, client);
     // An empty AUTH implies Success, which only a server sends; blamed on the Remaining Length byte.
     reject({0xF0, 0x00}, v5, {errc::invalid_reason_code, 1, "MQTT-3.15.2-1"}, client);
-    accept({0xF0, 0x00}, v5, server);
+    reject({0xF0, 0x02, 0x00, 0x00}, v5, {errc::invalid_reason_code, 2, "MQTT-3.15.2-1"}, client);
 }
 
 // ---- bounds ------------------------------------------------------------------------------------------
@@ -660,3 +692,21 @@ TEST(DecoderBounds, DecodesOnlyTheFirstPacket) {
 }
 
 }  // namespace
+
+// 3.15.2.1 lets an AUTH leave out its Reason Code and Property Length when the code is Success and
+// there are no properties, but every AUTH must carry the Authentication Method (3.15.2.2.2,
+// MQTT-4.12.0-5). The short form and the written-out form hold the same content: one verdict.
+TEST(DecoderAuth, ShortAndWrittenOutSuccessShareTheVerdict) {
+    for (auto from : {mc::sender::unknown, mc::sender::server}) {
+        mc::decode_options o;
+        o.sender = from;
+        auto short_form = reject({0xF0, 0x00}, v5, {errc::authentication_method_missing, 1, "MQTT-4.12.0-5"}, o);
+        auto written_out =
+            reject({0xF0, 0x02, 0x00, 0x00}, v5, {errc::authentication_method_missing, 3, "MQTT-4.12.0-5"}, o);
+        expect_tier(short_form, error_kind::protocol_error, 0x82);
+        expect_tier(written_out, error_kind::protocol_error, 0x82);
+    }
+    // With the method both forms of Success are valid; only the written-out one can carry it.
+    accept(raw_builder{}.byte(0x00).bytes(props(raw_builder{}.prop_str(0x15, "M"))).packet(0xF0), v5,
+           from(mc::sender::server));
+}

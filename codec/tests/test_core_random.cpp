@@ -41,11 +41,9 @@ public:
             default: {
                 mc::auth_packet a;
                 tail(a, packet_type::auth, {0x00, 0x18, 0x19});
-                // AUTH with properties must name its method.
-                if (!a.properties.empty() && !mc::find(a.properties, property_id::authentication_method))
+                // Every AUTH names its method (3.15.2.2.2, MQTT-4.12.0-5).
+                if (!mc::find(a.properties, property_id::authentication_method))
                     a.properties.push_back({property_id::authentication_method, 0, text(1, 8), {}});
-                if (a.reason_code != 0 && a.properties.empty())
-                    a.properties.push_back({property_id::authentication_method, 0, "M", {}});
                 return a;
             }
         }

@@ -126,9 +126,9 @@ std::vector<mc::packet> sample_packets(protocol_version v) {
         disconnect.properties.push_back({mc::property_id::server_reference, 0, "other", {}});
         out.push_back(disconnect);
         mc::auth_packet auth;
+        auth.properties.push_back({mc::property_id::authentication_method, 0, "SCRAM", {}});
         out.push_back(auth);
         auth.reason_code = 0x18;
-        auth.properties.push_back({mc::property_id::authentication_method, 0, "SCRAM", {}});
         auth.properties.push_back({mc::property_id::authentication_data, 0, "xyz", {}});
         out.push_back(auth);
     }

@@ -213,9 +213,8 @@ public:
         }
         case mc::packet_type::auth: {
             mc::auth_packet a;
-            if (coin()) return a;  // Remaining Length 0: Success, no properties
             a.reason_code = reason(mc::packet_type::auth, v);
-            // 3.15.2.2.2: properties present means an Authentication Method among them.
+            // 3.15.2.2.2, MQTT-4.12.0-5: every AUTH names its Authentication Method.
             a.properties.push_back({mc::property_id::authentication_method, 0, text(6), {}});
             if (coin()) a.properties.push_back({mc::property_id::authentication_data, 0, binary(), {}});
             if (coin()) a.properties.push_back({mc::property_id::reason_string, 0, text(), {}});

@@ -43,7 +43,8 @@ options:
 output: one JSON object per packet (see README, section codec). On the first rejected packet a
 JSON object {"error", "kind", "offset", "reason_code", "statement", "message"} is printed instead
 and decoding stops; "offset" counts bytes from the start of the stream. A stream that ends inside
-a packet is reported as error "truncated".
+a packet is reported as error "truncated" (more bytes were needed); a packet whose field runs past
+its own Remaining Length is error "field_past_remaining_length" (malformed whatever follows).
 
 exit status: 0 every packet valid, 1 a packet was rejected or the stream was truncated,
              2 usage error (bad option, bad hex)

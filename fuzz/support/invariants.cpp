@@ -340,15 +340,14 @@ std::string packet_violation(const codec::packet& pkt, protocol_version v, const
             } else if constexpr (std::is_same_v<T, codec::auth_packet>) {
                 if (auto e = tail_violation(p, type, v); !e.empty()) return e;
                 // 3.15.2.1: reason code and property length are omitted together or not at all;
-                // 3.15.2.2.2: a property block must name the Authentication Method.
+                // 3.15.2.2.2 and MQTT-4.12.0-5: every AUTH names the Authentication Method, so the
+                // short form (Remaining Length 0, no properties) is never valid either.
                 if (p.form == codec::tail_form::reason_code) return "AUTH reason code without property length";
                 // Table 3-11: Success (0x00) only from the server, Re-authenticate (0x19) only from the client.
                 if (o.sender == codec::sender::client && p.reason_code == 0x00) return "client AUTH with Success";
                 if (o.sender == codec::sender::server && p.reason_code == 0x19) return "server AUTH with Re-authenticate";
-                const bool has_property_block = p.reason_code != 0 || !p.properties.empty() ||
-                                                p.form != codec::tail_form::shortest;
-                if (has_property_block && !has(p.properties, codec::property_id::authentication_method))
-                    return "AUTH properties without authentication method";
+                if (!has(p.properties, codec::property_id::authentication_method))
+                    return "AUTH without authentication method";
                 return property_violation(p.properties, ref::bit(type), type, v, o);
             } else {
                 return {};

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
                 const auto e = codec::to_json(r.error);
                 v["error"] = e["error"];
                 v["kind"] = e["kind"];
-                if (!r.error.statement.empty()) v["statement"] = e["statement"];
+                v["statement"] = e["statement"];  // null when the rule has no ID: vectors always carry both keys
                 v["offset"] = r.error.offset;
                 break;
             }

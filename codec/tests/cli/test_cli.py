@@ -57,6 +57,12 @@ lines = out.splitlines()
 check(rc == 1 and json.loads(lines[-1])["error"] == "truncated" and json.loads(lines[-1])["offset"] == 2,
       f"decode truncated: {rc} {out!r}")
 
+# a field running past its Remaining Length is malformed, not a stream that ended early
+rc, out, err = run(["decode", "-V", "5", "3100c000"])
+e = json.loads(out.splitlines()[-1]) if out else {}
+check(rc == 1 and e.get("error") == "field_past_remaining_length" and e.get("offset") == 2 and
+      e.get("kind") == "malformed_packet", f"decode field past remaining length: {rc} {out!r}")
+
 # usage errors: exit 2, message on stderr, nothing on stdout
 for args, what in ((["decode", "zz"], "bad hex"), (["decode", "c00"], "odd digits"), (["decode", "-V", "4.0", "c000"], "bad version"),
                    (["decode", "--frobnicate", "c000"], "unknown flag"), (["decode", "--max-packet-size", "x", "c000"], "bad size"),

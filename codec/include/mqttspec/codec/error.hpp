@@ -32,9 +32,13 @@ enum class errc : int {
     remaining_length_too_long,      // Variable Byte Integer longer than 4 bytes
     varint_not_minimal,             // 5.0: a VBI not in its shortest form (remaining length or property)
     packet_too_large,               // larger than decode_options::maximum_packet_size
-    truncated,                      // a field runs past the end of the remaining length
+    truncated,                      // the input ends inside a packet: more bytes were needed. decode()
+                                    // reports this as decode_status::need_more; the name is for callers
+                                    // whose input has ended for good (`mqttspec decode` at end of input)
     trailing_bytes,                 // bytes left inside the remaining length after the last field
     wrong_fixed_length,             // fixed-size packet with the wrong remaining length
+    field_past_remaining_length,    // a field runs past the end of the Remaining Length: malformed,
+                                    // however many bytes follow (not need-more)
 
     // Common fields
     invalid_qos = 100,              // QoS 3
@@ -85,7 +89,8 @@ enum class errc : int {
     subscription_identifier_zero,
     subscription_identifier_from_client, // only with sender == client
     payload_format_invalid,            // only with decode_options::check_payload_format
-    authentication_method_missing,     // AUTH with properties but no Authentication Method (3.15.2.2.2)
+    authentication_method_missing,     // AUTH without an Authentication Method, short form included
+                                       // (3.15.2.2.2, MQTT-4.12.0-5)
 };
 
 // snake_case name of the enumerator, e.g. "invalid_fixed_header_flags".
