@@ -387,7 +387,7 @@ private:
                     continue;
                 }
                 if (!matches(filter, m.topic)) continue;
-                if (e.no_local && m.publisher == s->client_id && !faults_.ignores_no_local) continue;
+                if ((e.no_local || faults_.no_local_always) && m.publisher == s->client_id && !faults_.ignores_no_local) continue;
                 if (d && faults_.first_matching_subscription_only) continue;
                 if (!d) d = delivery{m, 0, false, {}};
                 // One copy for overlapping subscriptions: the highest granted QoS (MQTT-3.3.4-2) and
@@ -484,7 +484,7 @@ private:
                 old.conn = nullptr;
             } else if (!old.persistent ||
                        (v5 && old.expiry != 0xFFFFFFFF &&
-                        clock::now() - old.disconnected_at > std::chrono::seconds(old.expiry) && !faults_.session_never_expires)) {
+                        clock::now() - old.disconnected_at > std::chrono::seconds(old.expiry) && !faults_.session_never_expires && !faults_.session_always_kept)) {
                 sessions_.erase(it);
                 it = sessions_.end();
             }
@@ -651,7 +651,7 @@ private:
                         return false;
                     }
                     s.expiry = e->integer;
-                    s.persistent = e->integer > 0;
+                    s.persistent = e->integer > 0 || faults_.session_always_kept;
                 }
                 c.open = false;
                 return false;
@@ -698,8 +698,10 @@ private:
                 const auto r = codec::decode(bytes, c.version, {.sender = codec::sender::client});
                 if (!r.ok() && faults_.tolerate_undecodable) continue;
                 if (!r.ok()) {
+                    // 4.13: DISCONNECT with the generic code of the error's kind, then close.
                     std::lock_guard lock(mutex_);
-                    close(c, r.error.reason_code);
+                    close(c, r.error.kind == codec::error_kind::malformed_packet ? codec::reason::malformed_packet
+                                                                                : codec::reason::protocol_error);
                     break;
                 }
                 if (!handle(c, r.pkt, publish_will)) break;
