@@ -1,5 +1,8 @@
 // `mqttspec list`: the cases with their statements and level.
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
 #include <string>
 
 #include "command.hpp"
@@ -11,15 +14,21 @@ namespace {
 
 namespace cf = mqttspec::conformance;
 
-constexpr std::string_view list_help = R"(usage: mqttspec list [--filter GLOB] [-V 3.1.1|5|all] [--json]
+constexpr std::string_view list_help = R"(usage: mqttspec list [--filter GLOB] [-V 3.1.1|5|all] [--unproven] [--json]
 
 Lists the conformance cases (C++ and fixture-generated), one per line: ID, level, statement IDs,
 requirements and title. Loading the fixtures also validates them: a bad flow or matrix file is
 reported with its file name and JSON path (exit 2).
 
+--unproven lists only the cases that no proof shows able to fail. A proof is a unit test that runs
+the case against a broker breaking its rule and sees it fail (fixtures/proofs.json, which a ctest
+checks against the tests themselves), or a mutant-broker row of fixtures/mutants.json that names the
+case by its exact ID (rows marked "not-caught" do not count). See conformance/CASES.md section 6.
+
 options:
   --filter GLOB      only IDs matching ('*' any text, '?' one character)
   -V, --protocol V   3.1.1, 5 or all (default all)
+  --unproven         only the cases without a failing proof (and how many there are)
   --json             one JSON array instead of text
   --help             this text
 )";
@@ -29,10 +38,41 @@ int usage_error(const std::string& message) {
     return exit_usage;
 }
 
+// Case IDs with a failing proof, and where each proof comes from ("test Suite.Name", "mutant FAULT").
+// Throws std::runtime_error naming the file when a proof file cannot be read.
+std::map<std::string, std::vector<std::string>> load_proofs(const std::filesystem::path& dir) {
+    auto read = [](const std::filesystem::path& path) {
+        std::ifstream in(path);
+        if (!in) throw std::runtime_error(path.string() + ": cannot be read");
+        try {
+            return cf::json::parse(in);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(path.string() + ": " + e.what());
+        }
+    };
+    std::map<std::string, std::vector<std::string>> proofs;
+    const auto manifest = read(dir / "proofs.json");
+    for (const auto& [id, tests] : manifest.at("proofs").items()) {
+        for (const auto& test : tests) proofs[id].push_back("test " + test.get<std::string>());
+    }
+    const auto mutants = read(dir / "mutants.json");
+    for (const auto& row : mutants.at("mutants")) {
+        if (row.value("expect", "") == "not-caught") continue;
+        for (const auto& name : row.at("must_fail")) {
+            const auto id = name.get<std::string>();
+            // A glob names no case in particular: the row is caught when any case it covers fails.
+            if (id.find_first_of("*?") != std::string::npos) continue;
+            proofs[id].push_back("mutant " + row.at("fault").get<std::string>());
+        }
+    }
+    return proofs;
+}
+
 int run(std::span<char*> args) {
     std::string filter;
     std::optional<codec::protocol_version> version;
     bool as_json = false;
+    bool unproven_only = false;
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string_view a = args[i];
         if (a == "--help" || a == "-h") {
@@ -49,16 +89,29 @@ int run(std::span<char*> args) {
             if (!version || *version == codec::protocol_version::v3_1) return usage_error("-V must be 3.1.1, 5 or all");
         } else if (a == "--json") {
             as_json = true;
+        } else if (a == "--unproven") {
+            unproven_only = true;
         } else {
             return usage_error("unknown option '" + std::string(a) + "'");
         }
     }
     const auto cases = cf::all_cases(cf::fixtures_dir());
+    std::map<std::string, std::vector<std::string>> proofs;
+    if (unproven_only) {
+        try {
+            proofs = load_proofs(cf::fixtures_dir());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "mqttspec list: %s\n", e.what());
+            return exit_usage;
+        }
+    }
     cf::json out = cf::json::array();
-    std::size_t n = 0;
+    std::size_t n = 0, selected = 0;
     for (const auto& c : cases) {
         if (version && c.info.version != *version) continue;
         if (!filter.empty() && !cf::glob_match(filter, c.info.id)) continue;
+        ++selected;
+        if (unproven_only && proofs.contains(c.info.id)) continue;
         ++n;
         std::string statements, needs;
         for (const auto& s : c.info.statements) statements += (statements.empty() ? "" : ",") + s;
@@ -76,7 +129,9 @@ int run(std::span<char*> args) {
         }
     }
     if (as_json) std::printf("%s\n", out.dump(2).c_str());
+    else if (unproven_only) std::printf("%zu of %zu cases lack a failing proof\n", n, selected);
     else std::printf("%zu cases\n", n);
+    if (unproven_only) return selected == 0 ? exit_usage : exit_ok;
     return n == 0 ? exit_usage : exit_ok;
 }
 

@@ -7,7 +7,11 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <gtest/gtest.h>
+
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -112,6 +116,13 @@ public:
         auto& s = ws_ ? boost::beast::get_lowest_layer(*ws_) : socket_;
         s.shutdown(tcp::socket::shutdown_both, ignored);
         s.close(ignored);
+    }
+    // Ends the connection without releasing the socket: safe from another thread while this
+    // session's own thread is blocked in a read (the read then fails and the script ends).
+    void shutdown() {
+        boost::system::error_code ignored;
+        auto& s = ws_ ? boost::beast::get_lowest_layer(*ws_) : socket_;
+        s.shutdown(tcp::socket::shutdown_both, ignored);
     }
     codec::protocol_version version() const { return version_; }
 
@@ -225,10 +236,28 @@ inline const case_def& find_case(const std::string& id) {
     throw std::invalid_argument("no case " + id);
 }
 
+// The proof log (fixtures/proofs.json is checked against it by conformance/tests/check-proofs): when
+// MQTTSPEC_PROOF_LOG names a file, every case run against a fake peer appends one line
+// "test<TAB>case<TAB>verdict", the test being the running gtest's Suite.Name.
+inline void log_case_run(const std::string& id, verdict v) {
+    const char* path = std::getenv("MQTTSPEC_PROOF_LOG");
+    if (path == nullptr || *path == '\0') return;
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    const std::string name = test ? std::string(test->test_suite_name()) + "." + test->name() : "?";
+    static std::mutex log_mutex;
+    std::lock_guard lock(log_mutex);
+    if (FILE* f = std::fopen(path, "a")) {
+        std::fprintf(f, "%s\t%s\t%s\n", name.c_str(), id.c_str(), std::string(to_string(v)).c_str());
+        std::fclose(f);
+    }
+}
+
 inline case_result run_case_against(const fake_broker& broker, const std::string& id, const profile& prof = {}) {
     auto env = fake_environment(broker);
     env.prof = prof;
-    return run_case(find_case(id), env, 0);
+    auto r = run_case(find_case(id), env, 0);
+    log_case_run(id, r.result);
+    return r;
 }
 
 }  // namespace mqttspec::conformance::testing

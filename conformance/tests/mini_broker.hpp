@@ -1,0 +1,749 @@
+// A small honest MQTT 3.1.1 / 5.0 broker for unit tests, with switchable faults. It serves every
+// connection of a fake_broker (fake_broker.hpp) from one shared in-memory state: sessions,
+// subscriptions (wildcards, shared groups, Subscription Identifiers, No Local, Retain As Published,
+// Retain Handling), retained messages, QoS 1/2 in both directions with resend on reconnect, Receive
+// Maximum and Maximum Packet Size of the client, message expiry, client topic aliases, wills,
+// takeover. A test proves that a case can fail by running it against this broker with ONE fault
+// (broker_faults) that breaks the case's rule, and, as the baseline, that the case passes without it:
+//
+//     mini_broker broker({.matches = faults::matching{.plus_spans_levels = true}});
+//     EXPECT_EQ(run_case_against(broker.server(), "v5/topic/...").result, verdict::failed);
+//
+// Out of scope (cases about them need their own scripted peer): enhanced authentication (a CONNECT
+// with an Authentication Method is refused with 0x8C), keep-alive enforcement, will delay (a will
+// with a delay is dropped), timers of any kind (session expiry is judged when the client returns).
+#pragma once
+
+#include <cctype>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fake_broker.hpp"
+#include "mqttspec/codec/topic.hpp"
+
+namespace mqttspec::conformance::testing {
+
+using codec::packet_type;
+using codec::property_id;
+
+// Faults: each hook, when set, breaks the broker in one place. Hooks run with the broker's lock held.
+struct broker_faults {
+    // Replaces topic matching (codec::topic_matches) for routing and retained delivery.
+    std::function<bool(std::string_view filter, std::string_view topic)> matches;
+    // Sees every packet the broker is about to send (after the honest broker built it); may change
+    // it (strings must outlive the call: keep them in the hook) or return false to drop it.
+    std::function<bool(codec::packet&, codec::protocol_version)> before_send;
+    // Sees every decoded client packet; false ignores it (no answer, no effect).
+    std::function<bool(const codec::packet&)> on_receive;
+    // A packet that does not decode (malformed, or a protocol error the codec detects) is ignored
+    // instead of closing the connection; an undecodable CONNECT is accepted (CONNACK 0).
+    bool tolerate_undecodable = false;
+    // A CONNECT with an Authentication Method is accepted as if it had none (4.12: refuse it).
+    bool ignore_authentication_method = false;
+    // A CONNECT with the Client Identifier of a connected client leaves the old connection open (3.1.4).
+    bool keep_taken_over_connection = false;
+    // SUBSCRIBE to a filter already subscribed keeps the old subscription's options (MQTT-3.8.4-3).
+    bool resubscribe_keeps_old_options = false;
+    // Routing and delivery, each breaking one rule of 3.3 / 4.3-4.7:
+    bool first_matching_subscription_only = false;  // overlapping subscriptions: only the first one counts
+    bool delivers_at_subscription_qos = false;      // QoS not the minimum of message and subscription
+    bool ignores_no_local = false;
+    bool ignores_retain_as_published = false;       // live messages always lose the RETAIN flag
+    bool live_keeps_retain_flag = false;            // 3.1.1 / RAP 0: live messages keep the RETAIN flag
+    bool ignores_retain_handling = false;           // retained messages on every SUBSCRIBE
+    bool retained_never_stored = false;
+    bool retained_never_cleared = false;            // an empty retained payload is stored, not a deletion
+    bool retained_delivered_without_flag = false;
+    bool unsubscribe_ignored = false;
+    bool qos2_duplicates_delivered = false;         // a resent QoS 2 PUBLISH is delivered again
+    bool no_resend_on_reconnect = false;
+    bool resend_without_dup = false;
+    bool ignores_message_expiry = false;            // expired messages delivered, interval forwarded unchanged
+    bool ignores_receive_maximum = false;
+    bool ignores_maximum_packet_size = false;
+    bool session_never_kept = false;
+    bool will_never_published = false;
+    bool will_on_normal_disconnect = false;
+    bool delivers_at_message_qos = false;           // QoS not lowered to the subscription's grant
+    bool retained_keeps_first = false;              // a newer retained message does not replace the stored one
+    bool non_retained_clears_stored = false;
+    bool retained_first_match_only = false;         // a wildcard SUBSCRIBE gets one retained message, not all
+    bool retained_only_for_new_subscription = false;  // Retain Handling 0 treated as 1
+    bool no_local_always = false;
+    bool clean_start_keeps_session = false;
+    bool resends_in_reverse = false;
+    bool session_always_kept = false;               // Session Expiry 0 / Clean Session 1 ignored
+    bool session_never_expires = false;
+    bool first_subscriber_only = false;             // one matching session gets the message, not all
+    bool unsubscribe_by_matching = false;           // UNSUBSCRIBE removes every filter matching the given one
+    bool assigns_same_client_id = false;
+    bool frees_quota_at_pubrec = false;             // QoS 2 stops counting against Receive Maximum at PUBREC
+    bool qos1_reused_packet_id_dropped = false;     // a QoS 1 Packet Identifier used again is taken for a duplicate
+    bool qos2_packet_id_never_released = false;     // PUBREL does not free the Packet Identifier
+    bool shared_to_every_member = false;
+    bool retained_to_shared = false;
+};
+
+// Ready-made faults, each a rule of the standard broken on purpose.
+namespace faults {
+
+// Topic matching with switchable deviations; with all of them off it is 4.7 (codec::topic_matches).
+struct matching {
+    bool plus_spans_levels = false;       // 4.7.1.3: '+' matches exactly one level
+    bool plus_skips_empty_level = false;  // 4.7.1.3: '+' also matches an empty level ("a/+" matches "a/")
+    bool hash_needs_a_level = false;      // 4.7.1.2: "a/#" also matches "a"
+    bool wildcards_match_dollar = false;  // 4.7.2: a leading wildcard does not match a '$' topic
+    bool case_insensitive = false;        // 4.7.3: topics are compared byte for byte
+    bool dollar_never_matched_by_wildcards = false;  // 4.7.2 overdone: "$a/+" does not match "$a/b" either
+    bool normalises_unicode = false;      // 4.7.3: no normalisation (here: U+00E9 and e + U+0301 compare equal)
+    bool drops_byte_order_mark = false;   // 4.7.3 / 1.5.4: U+FEFF is kept, not stripped
+    bool plus_needs_ascii_level = false;  // 4.7.1.3: '+' matches any level, multi-byte characters included
+    bool prefix_matches = false;         // 4.7: a filter without "#" matches no topic below it ("a/b" vs "a/b/c")
+
+    bool operator()(std::string_view filter, std::string_view topic) const {
+        if (const auto shared = codec::parse_shared_filter(filter)) filter = shared->filter;
+        if (dollar_never_matched_by_wildcards && !topic.empty() && topic[0] == '$' && filter.find_first_of("+#") != std::string_view::npos) return false;
+        const auto f = split(rewrite(filter)), t = split(rewrite(topic));
+        if (!wildcards_match_dollar && !topic.empty() && topic[0] == '$' && !f.empty() && (f[0] == "+" || f[0] == "#")) return false;
+        return match(f, 0, t, 0);
+    }
+
+private:
+    std::string rewrite(std::string_view in) const {
+        std::string s(in);
+        auto replace_all = [&s](std::string_view from, std::string_view to) {
+            for (std::size_t i = 0; (i = s.find(from, i)) != std::string::npos; i += to.size()) s.replace(i, from.size(), to);
+        };
+        if (normalises_unicode) replace_all("e\xCC\x81", "\xC3\xA9");
+        if (drops_byte_order_mark) replace_all("\xEF\xBB\xBF", "");
+        return s;
+    }
+    static std::vector<std::string> split(std::string_view s) {
+        std::vector<std::string> out(1);
+        for (char ch : s) {
+            if (ch == '/') out.emplace_back();
+            else out.back() += ch;
+        }
+        return out;
+    }
+    bool same(const std::string& a, const std::string& b) const {
+        if (!case_insensitive) return a == b;
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+        }
+        return true;
+    }
+    bool match(const std::vector<std::string>& f, std::size_t fi, const std::vector<std::string>& t, std::size_t ti) const {
+        if (fi == f.size()) return ti == t.size() || (prefix_matches && fi > 0);
+        if (f[fi] == "#") return hash_needs_a_level ? ti < t.size() : true;
+        if (ti == t.size()) return false;
+        if (f[fi] == "+") {
+            if (plus_skips_empty_level && t[ti].empty()) return false;
+            for (char ch : t[ti]) {
+                if (plus_needs_ascii_level && static_cast<unsigned char>(ch) >= 0x80) return false;
+            }
+            if (match(f, fi + 1, t, ti + 1)) return true;
+            if (plus_spans_levels) {
+                for (std::size_t k = ti + 2; k <= t.size(); ++k) {
+                    if (match(f, fi + 1, t, k)) return true;
+                }
+            }
+            return false;
+        }
+        return same(f[fi], t[ti]) && match(f, fi + 1, t, ti + 1);
+    }
+};
+
+// Drops every packet of one type the broker would send.
+inline std::function<bool(codec::packet&, codec::protocol_version)> drop(packet_type type) {
+    return [type](codec::packet& p, codec::protocol_version) { return codec::type_of(p) != type; };
+}
+// Changes the packets of one type the broker would send.
+template <class Packet>
+std::function<bool(codec::packet&, codec::protocol_version)> edit(std::function<void(Packet&)> change) {
+    return [change](codec::packet& p, codec::protocol_version) {
+        if (auto* x = std::get_if<Packet>(&p)) change(*x);
+        return true;
+    };
+}
+}  // namespace faults
+
+// Owned copies of what decoded packets hold as views.
+struct owned_property {
+    property_id id{};
+    std::uint32_t integer = 0;
+    std::string data, value;
+};
+using owned_properties = std::vector<owned_property>;
+
+inline owned_properties own(const codec::property_list& list) {
+    owned_properties out;
+    for (const auto& p : list) out.push_back({p.id, p.integer, std::string(p.data), std::string(p.value)});
+    return out;
+}
+inline codec::property_list view(const owned_properties& list) {
+    codec::property_list out;
+    for (const auto& p : list) out.push_back({p.id, p.integer, p.data, p.value});
+    return out;
+}
+inline const owned_property* find_owned(const owned_properties& list, property_id id) {
+    for (const auto& p : list) {
+        if (p.id == id) return &p;
+    }
+    return nullptr;
+}
+
+class mini_broker {
+public:
+    using clock = std::chrono::steady_clock;
+
+    explicit mini_broker(broker_faults f = {}) : faults_(std::move(f)), server_([this](fake_session& s) { serve(s); }) {}
+
+    const fake_broker& server() const { return server_; }
+    std::vector<std::string> script_errors() { return server_.script_errors(); }
+
+private:
+    struct message {
+        std::string topic, payload;
+        std::uint8_t qos = 0;
+        bool retain = false;
+        owned_properties properties;  // as published, without Topic Alias
+        std::string publisher;        // client ID, for No Local
+        clock::time_point received = clock::now();
+    };
+    struct subscription_entry {
+        std::uint8_t qos = 0;
+        bool no_local = false, retain_as_published = false;
+        std::uint8_t retain_handling = 0;
+        std::optional<std::uint32_t> identifier;
+    };
+    struct delivery {
+        message msg;
+        std::uint8_t qos = 0;
+        bool retain = false;
+        std::vector<std::uint32_t> identifiers;
+    };
+    struct in_flight {
+        std::uint16_t packet_id = 0;
+        delivery d;
+        bool released = false;  // QoS 2: PUBREC received, PUBREL sent
+    };
+    struct connection;
+    struct session_state {
+        std::string client_id;
+        std::map<std::string, subscription_entry> subscriptions;  // filter as subscribed ("$share/g/f" too)
+        std::vector<in_flight> outgoing;                          // in send order
+        std::deque<delivery> pending;                             // waiting for a connection or Receive Maximum room
+        std::set<std::uint16_t> incoming_qos2;                    // PUBREC sent, PUBREL awaited
+        std::set<std::uint16_t> seen_qos1;                        // only for the qos1_reused_packet_id_dropped fault
+        connection* conn = nullptr;
+        bool persistent = false;
+        std::uint32_t expiry = 0;  // 5.0 Session Expiry Interval
+        clock::time_point disconnected_at{};
+        std::uint16_t next_id = 1;
+    };
+    struct connection {
+        fake_session* io = nullptr;
+        codec::protocol_version version = codec::protocol_version::v5;
+        std::shared_ptr<session_state> session;
+        std::optional<message> will;
+        bool open = true;
+        std::uint16_t receive_maximum = 65535;
+        std::uint32_t maximum_packet_size = 0;  // 0: no limit announced
+        std::map<std::uint16_t, std::string> topic_aliases;
+    };
+
+    static constexpr std::uint16_t topic_alias_maximum = 10;
+
+    bool matches(std::string_view filter, std::string_view topic) const {
+        return faults_.matches ? faults_.matches(filter, topic) : codec::topic_matches(filter, topic);
+    }
+
+    void send(connection& c, codec::packet p) {
+        if (!c.open) return;
+        if (faults_.before_send && !faults_.before_send(p, c.version)) return;
+        try {
+            c.io->send(codec::encode(p, c.version));
+        } catch (const std::exception&) {
+            c.open = false;
+        }
+    }
+    void close(connection& c, std::optional<std::uint8_t> disconnect_reason) {
+        if (disconnect_reason && c.version == codec::protocol_version::v5) {
+            send(c, codec::disconnect_packet{.reason_code = *disconnect_reason});
+        }
+        c.open = false;
+        c.io->shutdown();
+    }
+
+    // The PUBLISH for a delivery, or nothing when the message expired (5.0 3.3.2.3.3).
+    std::optional<codec::publish_packet> publish_for(const delivery& d, owned_properties& props) const {
+        props.clear();
+        for (const auto& p : d.msg.properties) {
+            if (p.id == property_id::message_expiry_interval && !faults_.ignores_message_expiry) {
+                const auto waited = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - d.msg.received).count();
+                if (waited >= static_cast<long long>(p.integer)) return std::nullopt;
+                props.push_back({p.id, static_cast<std::uint32_t>(p.integer - waited), {}, {}});
+            } else if (p.id != property_id::topic_alias && p.id != property_id::subscription_identifier) {
+                props.push_back(p);
+            }
+        }
+        for (auto id : d.identifiers) props.push_back({property_id::subscription_identifier, id, {}, {}});
+        return codec::publish_packet{.qos = d.qos, .retain = d.retain, .topic = d.msg.topic, .payload = d.msg.payload};
+    }
+
+    void send_publish(connection& c, const delivery& d, std::uint16_t packet_id, bool dup) {
+        owned_properties props;
+        auto p = publish_for(d, props);
+        if (!p) return;
+        p->packet_id = packet_id;
+        p->dup = dup;
+        if (c.version == codec::protocol_version::v5) p->properties = view(props);
+        send(c, *p);
+    }
+
+    std::uint16_t allocate_id(session_state& s) {
+        for (;;) {
+            const std::uint16_t id = s.next_id;
+            s.next_id = s.next_id == 65535 ? 1 : s.next_id + 1;
+            bool used = false;
+            for (const auto& f : s.outgoing) used = used || f.packet_id == id;
+            if (!used) return id;
+        }
+    }
+
+    // Whether the client announced a Maximum Packet Size the PUBLISH would exceed (MQTT-3.1.2-25:
+    // such a message is discarded as if it had been sent).
+    bool too_large_for(const connection& c, const delivery& d) const {
+        if (c.maximum_packet_size == 0 || faults_.ignores_maximum_packet_size) return false;
+        owned_properties props;
+        auto p = publish_for(d, props);
+        if (!p) return false;
+        p->packet_id = 1;
+        p->properties = view(props);
+        return codec::encoded_size(*p, c.version) > c.maximum_packet_size;
+    }
+
+    void deliver(session_state& s, delivery d) {
+        owned_properties unused;
+        if (!publish_for(d, unused)) return;  // expired
+        connection* c = s.conn;
+        if (d.qos == 0) {
+            if (c && !too_large_for(*c, d)) send_publish(*c, d, 0, false);
+            return;
+        }
+        if (!c) {
+            if (s.persistent) s.pending.push_back(std::move(d));
+            return;
+        }
+        if (too_large_for(*c, d)) return;
+        if (s.outgoing.size() >= c->receive_maximum && !faults_.ignores_receive_maximum) {
+            s.pending.push_back(std::move(d));
+            return;
+        }
+        const auto id = allocate_id(s);
+        s.outgoing.push_back({id, d, false});
+        send_publish(*c, d, id, false);
+    }
+    void drain(session_state& s) {
+        while (s.conn && !s.pending.empty() && (s.outgoing.size() < s.conn->receive_maximum || faults_.ignores_receive_maximum)) {
+            auto d = std::move(s.pending.front());
+            s.pending.pop_front();
+            deliver(s, std::move(d));
+        }
+    }
+
+    std::uint8_t qos_for(std::uint8_t published, std::uint8_t granted) const {
+        if (faults_.delivers_at_subscription_qos) return granted;
+        if (faults_.delivers_at_message_qos) return published;
+        return std::min(published, granted);
+    }
+
+    void route(const message& m) {
+        if (m.retain && !faults_.retained_never_stored) {
+            if (m.payload.empty() && !faults_.retained_never_cleared) retained_.erase(m.topic);
+            else if (!(faults_.retained_keeps_first && retained_.contains(m.topic))) retained_[m.topic] = m;
+        } else if (faults_.non_retained_clears_stored) {
+            retained_.erase(m.topic);
+        }
+        bool delivered = false;
+        struct shared_member {
+            std::shared_ptr<session_state> session;
+            subscription_entry entry;
+        };
+        std::map<std::string, std::vector<shared_member>> groups;  // "$share/g/f" -> members
+        for (auto& [id, s] : sessions_) {
+            std::optional<delivery> d;
+            for (const auto& [filter, e] : s->subscriptions) {
+                if (const auto shared = codec::parse_shared_filter(filter)) {
+                    if (matches(shared->filter, m.topic)) groups[filter].push_back({s, e});
+                    continue;
+                }
+                if (!matches(filter, m.topic)) continue;
+                if ((e.no_local || faults_.no_local_always) && m.publisher == s->client_id && !faults_.ignores_no_local) continue;
+                if (d && faults_.first_matching_subscription_only) continue;
+                if (!d) d = delivery{m, 0, false, {}};
+                // One copy for overlapping subscriptions: the highest granted QoS (MQTT-3.3.4-2) and
+                // every identifier (3.3.4).
+                d->qos = std::max(d->qos, qos_for(m.qos, e.qos));
+                d->retain = d->retain || (m.retain && (faults_.live_keeps_retain_flag || (e.retain_as_published && !faults_.ignores_retain_as_published)));
+                if (e.identifier) d->identifiers.push_back(*e.identifier);
+            }
+            if (d && !(delivered && faults_.first_subscriber_only)) {
+                deliver(*s, std::move(*d));
+                delivered = true;
+            }
+        }
+        for (auto& [filter, members] : groups) {
+            // One member per group; prefer a connected one, rotate among them.
+            auto& turn = share_turn_[filter];
+            std::size_t pick = turn % members.size();
+            for (std::size_t k = 0; k < members.size(); ++k) {
+                const auto i = (turn + k) % members.size();
+                if (members[i].session->conn) {
+                    pick = i;
+                    break;
+                }
+            }
+            ++turn;
+            for (std::size_t i = 0; i < members.size(); ++i) {
+                if (i != pick && !faults_.shared_to_every_member) continue;
+                delivery d{m, qos_for(m.qos, members[i].entry.qos), false, {}};
+                if (members[i].entry.identifier) d.identifiers.push_back(*members[i].entry.identifier);
+                deliver(*members[i].session, std::move(d));
+            }
+        }
+    }
+
+    void end_connection(connection& c, bool publish_will) {
+        std::lock_guard lock(mutex_);
+        c.open = false;
+        auto s = c.session;
+        if (s && s->conn == &c) {
+            s->conn = nullptr;
+            s->disconnected_at = clock::now();
+            if (!s->persistent) {
+                const auto it = sessions_.find(s->client_id);
+                if (it != sessions_.end() && it->second == s) sessions_.erase(it);
+            }
+        }
+        if ((publish_will || faults_.will_on_normal_disconnect) && c.will && !faults_.will_never_published) route(*c.will);
+        c.will.reset();
+    }
+
+    // 3.1.4 CONNECT actions. Returns false when the connection is refused.
+    bool handle_connect(connection& c, const codec::connect_packet& p) {
+        const bool v5 = c.version == codec::protocol_version::v5;
+        if (v5 && !faults_.ignore_authentication_method && codec::find(p.properties, property_id::authentication_method)) {
+            send(c, codec::connack_packet{.reason_code = codec::reason::bad_authentication_method});
+            return false;
+        }
+        std::string client_id(p.client_id);
+        codec::connack_packet ack;
+        owned_properties ack_props;
+        if (client_id.empty()) {
+            if (!v5 && !p.clean_start) {
+                send(c, codec::connack_packet{.reason_code = 2});  // identifier rejected (MQTT-3.1.3-8)
+                return false;
+            }
+            client_id = "mini-" + std::to_string(faults_.assigns_same_client_id ? 1 : ++assigned_ids_);
+            if (v5) ack_props.push_back({property_id::assigned_client_identifier, 0, client_id, {}});
+        }
+        std::uint32_t expiry = 0;
+        if (v5) {
+            if (const auto* e = codec::find(p.properties, property_id::session_expiry_interval)) expiry = e->integer;
+            if (const auto* r = codec::find(p.properties, property_id::receive_maximum)) c.receive_maximum = static_cast<std::uint16_t>(r->integer);
+            if (const auto* m = codec::find(p.properties, property_id::maximum_packet_size)) c.maximum_packet_size = m->integer;
+            ack_props.push_back({property_id::topic_alias_maximum, topic_alias_maximum, {}, {}});
+        }
+        if (p.will) {
+            const auto* delay = v5 ? codec::find(p.will->properties, property_id::will_delay_interval) : nullptr;
+            if (!delay || delay->integer == 0) {
+                message w{std::string(p.will->topic), std::string(p.will->payload), p.will->qos, p.will->retain, own(p.will->properties), client_id};
+                std::erase_if(w.properties, [](const owned_property& x) { return x.id == property_id::will_delay_interval; });
+                c.will = std::move(w);
+            }
+        }
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(client_id);
+        if (it != sessions_.end()) {
+            auto& old = *it->second;
+            if (old.conn) {
+                if (!faults_.keep_taken_over_connection) {
+                    close(*old.conn, codec::reason::session_taken_over);  // MQTT-3.1.4-3
+                    if (old.conn->will) route(*old.conn->will);
+                    old.conn->will.reset();
+                }
+                old.conn = nullptr;
+            } else if (!old.persistent ||
+                       (v5 && old.expiry != 0xFFFFFFFF &&
+                        clock::now() - old.disconnected_at > std::chrono::seconds(old.expiry) && !faults_.session_never_expires && !faults_.session_always_kept)) {
+                sessions_.erase(it);
+                it = sessions_.end();
+            }
+        }
+        if (it != sessions_.end() && p.clean_start && !faults_.clean_start_keeps_session) {
+            sessions_.erase(it);
+            it = sessions_.end();
+        }
+        if (it != sessions_.end() && faults_.session_never_kept && !it->second->conn) {
+            sessions_.erase(it);
+            it = sessions_.end();
+        }
+        ack.session_present = it != sessions_.end();
+        if (it == sessions_.end()) {
+            auto s = std::make_shared<session_state>();
+            s->client_id = client_id;
+            it = sessions_.emplace(client_id, s).first;
+        }
+        c.session = it->second;
+        auto& s = *c.session;
+        s.conn = &c;
+        s.persistent = (v5 ? expiry > 0 : !p.clean_start) || faults_.session_always_kept;
+        s.expiry = expiry;
+        if (v5) ack.properties = view(ack_props);
+        send(c, ack);
+        // Resend what was in flight (MQTT-4.4.0-1), then what queued while offline.
+        auto resend = s.outgoing;
+        if (faults_.resends_in_reverse) std::reverse(resend.begin(), resend.end());
+        for (const auto& f : resend) {
+            if (faults_.no_resend_on_reconnect) break;
+            if (f.released) send(c, codec::pubrel_packet{.packet_id = f.packet_id});
+            else send_publish(c, f.d, f.packet_id, !faults_.resend_without_dup);
+        }
+        drain(s);
+        return true;
+    }
+
+    void handle_publish(connection& c, const codec::publish_packet& p) {
+        std::string topic(p.topic);
+        if (c.version == codec::protocol_version::v5) {
+            if (const auto* alias = codec::find(p.properties, property_id::topic_alias)) {
+                if (alias->integer == 0 || alias->integer > topic_alias_maximum) return close(c, codec::reason::topic_alias_invalid);
+                if (topic.empty()) {
+                    const auto known = c.topic_aliases.find(static_cast<std::uint16_t>(alias->integer));
+                    if (known == c.topic_aliases.end()) return close(c, codec::reason::protocol_error);
+                    topic = known->second;
+                } else {
+                    c.topic_aliases[static_cast<std::uint16_t>(alias->integer)] = topic;
+                }
+            }
+        }
+        message m{topic, std::string(p.payload), p.qos, p.retain, own(p.properties), c.session->client_id};
+        std::erase_if(m.properties, [](const owned_property& x) { return x.id == property_id::topic_alias; });
+        if (p.qos == 2) {
+            // Method B of 4.3.3: deliver on the first PUBLISH, not again until PUBREL frees the id.
+            if (c.session->incoming_qos2.insert(p.packet_id).second || faults_.qos2_duplicates_delivered) route(m);
+            send(c, codec::pubrec_packet{.packet_id = p.packet_id});
+            return;
+        }
+        const bool reused = p.qos == 1 && !c.session->seen_qos1.insert(p.packet_id).second;
+        if (!(reused && faults_.qos1_reused_packet_id_dropped)) route(m);
+        if (p.qos == 1) send(c, codec::puback_packet{.packet_id = p.packet_id});
+    }
+
+    void handle_subscribe(connection& c, const codec::subscribe_packet& p) {
+        auto& s = *c.session;
+        std::optional<std::uint32_t> identifier;
+        if (const auto* id = codec::find(p.properties, property_id::subscription_identifier)) identifier = id->integer;
+        codec::suback_packet ack{.packet_id = p.packet_id};
+        std::vector<std::pair<std::string, bool>> fresh;  // filter, whether it is new
+        for (const auto& sub : p.subscriptions) {
+            const std::string filter(sub.filter);
+            const bool existed = s.subscriptions.contains(filter);
+            if (!(existed && faults_.resubscribe_keeps_old_options)) {
+                s.subscriptions[filter] = {sub.qos, sub.no_local, sub.retain_as_published, sub.retain_handling, identifier};
+            }
+            ack.reason_codes.push_back(sub.qos);
+            fresh.emplace_back(filter, !existed);
+        }
+        send(c, ack);
+        // Retained messages (3.3.1.3, 3.8.3.1), never for shared subscriptions (4.8.2).
+        for (const auto& [filter, is_new] : fresh) {
+            const auto& e = s.subscriptions[filter];
+            const std::uint8_t handling = faults_.retained_only_for_new_subscription && e.retain_handling == 0 ? 1 : e.retain_handling;
+            const bool handling_says_no = handling == 2 || (handling == 1 && !is_new);
+            if ((codec::is_shared_filter(filter) && !faults_.retained_to_shared) || (handling_says_no && !faults_.ignores_retain_handling)) continue;
+            for (const auto& [topic, m] : retained_) {
+                if (!matches(filter, topic)) continue;
+                delivery d{m, qos_for(m.qos, e.qos), !faults_.retained_delivered_without_flag, {}};
+                if (e.identifier) d.identifiers.push_back(*e.identifier);
+                deliver(s, std::move(d));
+                if (faults_.retained_first_match_only) break;
+            }
+        }
+    }
+
+    void handle_unsubscribe(connection& c, const codec::unsubscribe_packet& p) {
+        codec::unsuback_packet ack{.packet_id = p.packet_id};
+        for (const auto& f : p.filters) {
+            const bool existed = faults_.unsubscribe_ignored ? c.session->subscriptions.contains(std::string(f))
+                                                             : c.session->subscriptions.erase(std::string(f)) > 0;
+            if (faults_.unsubscribe_by_matching) {
+                std::erase_if(c.session->subscriptions, [&](const auto& entry) { return matches(entry.first, f); });
+            }
+            if (c.version == codec::protocol_version::v5) {
+                ack.reason_codes.push_back(existed ? codec::reason::success : codec::reason::no_subscription_existed);
+            }
+        }
+        send(c, ack);
+    }
+
+    void acknowledged(session_state& s, std::uint16_t id, bool complete) {
+        for (auto it = s.outgoing.begin(); it != s.outgoing.end(); ++it) {
+            if (it->packet_id != id) continue;
+            if (complete) {
+                s.outgoing.erase(it);
+                drain(s);
+            } else {
+                it->released = true;
+                if (s.conn) send(*s.conn, codec::pubrel_packet{.packet_id = id});
+                if (faults_.frees_quota_at_pubrec) {
+                    s.outgoing.erase(it);
+                    drain(s);
+                }
+            }
+            return;
+        }
+    }
+
+    // Handles one client packet; false when the connection ends (will already decided).
+    bool handle(connection& c, const codec::packet& pkt, bool& publish_will) {
+        std::lock_guard lock(mutex_);
+        if (!c.open) return false;
+        if (faults_.on_receive && !faults_.on_receive(pkt)) return true;
+        auto& s = *c.session;
+        switch (codec::type_of(pkt)) {
+            case packet_type::publish: handle_publish(c, std::get<codec::publish_packet>(pkt)); break;
+            case packet_type::puback: acknowledged(s, std::get<codec::puback_packet>(pkt).packet_id, true); break;
+            case packet_type::pubrec: {
+                const auto& r = std::get<codec::pubrec_packet>(pkt);
+                acknowledged(s, r.packet_id, r.reason_code >= 0x80);  // an error PUBREC ends the exchange
+                break;
+            }
+            case packet_type::pubcomp: acknowledged(s, std::get<codec::pubcomp_packet>(pkt).packet_id, true); break;
+            case packet_type::pubrel: {
+                const auto id = std::get<codec::pubrel_packet>(pkt).packet_id;
+                const bool known = faults_.qos2_packet_id_never_released ? s.incoming_qos2.contains(id) : s.incoming_qos2.erase(id) > 0;
+                send(c, codec::pubcomp_packet{
+                            .packet_id = id,
+                            .reason_code = known || c.version != codec::protocol_version::v5 ? codec::reason::success
+                                                                                             : codec::reason::packet_identifier_not_found});
+                break;
+            }
+            case packet_type::subscribe: handle_subscribe(c, std::get<codec::subscribe_packet>(pkt)); break;
+            case packet_type::unsubscribe: handle_unsubscribe(c, std::get<codec::unsubscribe_packet>(pkt)); break;
+            case packet_type::pingreq: send(c, codec::pingresp_packet{}); break;
+            case packet_type::disconnect: {
+                const auto& d = std::get<codec::disconnect_packet>(pkt);
+                publish_will = d.reason_code != codec::reason::normal_disconnection;  // MQTT-3.1.2-10
+                if (const auto* e = codec::find(d.properties, property_id::session_expiry_interval)) {
+                    if (s.expiry == 0 && e->integer != 0) {
+                        publish_will = true;
+                        close(c, codec::reason::protocol_error);  // MQTT-3.14.2-2
+                        return false;
+                    }
+                    s.expiry = e->integer;
+                    s.persistent = e->integer > 0 || faults_.session_always_kept;
+                }
+                c.open = false;
+                return false;
+            }
+            default:  // a second CONNECT, AUTH without enhanced authentication, anything else: protocol error
+                close(c, codec::reason::protocol_error);
+                return false;
+        }
+        return c.open;
+    }
+
+    void serve(fake_session& io) {
+        connection c;
+        c.io = &io;
+        const auto first = io.read_packet();
+        const std::size_t header = first.size() > 1 && (first[1] & 0x80) ? 3 : 2;
+        const std::size_t name_length = first.size() > header + 1 ? (first[header] << 8 | first[header + 1]) : 0;
+        const std::size_t level_at = header + 2 + name_length;
+        const std::uint8_t level = first.size() > level_at ? first[level_at] : 0;
+        if ((first[0] >> 4) != 1 || (level != 4 && level != 5)) {
+            if ((first[0] >> 4) == 1) io.send_hex("20 02 00 01");  // unacceptable protocol version, 3.1.1 layout
+            io.close();
+            return;
+        }
+        c.version = static_cast<codec::protocol_version>(level);
+        const auto decoded = codec::decode(first, c.version, {.sender = codec::sender::client});
+        codec::connect_packet anyway;  // what a tolerant broker makes of an undecodable CONNECT
+        anyway.protocol_level = level;
+        const auto lenient_id = "lenient-" + std::to_string(reinterpret_cast<std::uintptr_t>(&c));
+        anyway.client_id = lenient_id;
+        const bool connect_ok = decoded.ok() && codec::type_of(decoded.pkt) == packet_type::connect;
+        if (!connect_ok && !(faults_.tolerate_undecodable && decoded.status == codec::decode_status::error)) {
+            io.close();
+            return;
+        }
+        if (!handle_connect(c, connect_ok ? std::get<codec::connect_packet>(decoded.pkt) : anyway)) {
+            io.close();
+            return;
+        }
+        bool publish_will = true;
+        try {
+            for (;;) {
+                const auto bytes = io.read_packet();
+                const auto r = codec::decode(bytes, c.version, {.sender = codec::sender::client});
+                if (!r.ok() && faults_.tolerate_undecodable) continue;
+                if (!r.ok()) {
+                    // 4.13: DISCONNECT with the generic code of the error's kind, then close.
+                    std::lock_guard lock(mutex_);
+                    close(c, r.error.kind == codec::error_kind::malformed_packet ? codec::reason::malformed_packet
+                                                                                : codec::reason::protocol_error);
+                    break;
+                }
+                if (!handle(c, r.pkt, publish_will)) break;
+            }
+        } catch (const std::exception&) {
+            // The client went away (or was taken over): the will decides below.
+        }
+        end_connection(c, publish_will);
+        io.close();
+    }
+
+    broker_faults faults_;
+    std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<session_state>> sessions_;
+    std::map<std::string, message> retained_;
+    std::map<std::string, std::size_t> share_turn_;
+    std::size_t assigned_ids_ = 0;
+    fake_broker server_;  // last: its threads stop before the state above goes away
+};
+
+inline case_result run_case_against(const mini_broker& broker, const std::string& id, const profile& prof = {}) {
+    return run_case_against(broker.server(), id, prof);
+}
+
+}  // namespace mqttspec::conformance::testing
+
+namespace mqttspec::conformance::testing {
+
+inline bool failing(verdict v) { return v == verdict::failed || v == verdict::non_strict; }
+
+// One proof: the case passes against the honest broker (the baseline: the case is not simply broken)
+// and fails against the broker with `fault`. Both runs go to the proof log (fake_broker.hpp).
+inline void expect_caught(const std::string& id, const broker_faults& fault) {
+    {
+        mini_broker honest;
+        const auto r = run_case_against(honest, id);
+        EXPECT_EQ(r.result, verdict::passed) << id << " against the honest broker: " << r.message << "\n" << r.transcript_text;
+    }
+    mini_broker broken(fault);
+    const auto r = run_case_against(broken, id);
+    EXPECT_TRUE(failing(r.result)) << id << " against the broken broker: " << to_string(r.result) << " " << r.message << "\n"
+                                   << r.transcript_text;
+}
+
+}  // namespace mqttspec::conformance::testing
