@@ -218,10 +218,10 @@ TEST(Waivers, UnknownCaseOrStatementIsAProfileError) {
     const std::vector<case_def> cases{failing_with("x")};
     auto p = with_waiver("MQTT-3.3.4-1", "x");
     p.file = "my-profile.json";
-    EXPECT_NO_THROW(check_waivers(p, cases));
+    EXPECT_NO_THROW(check_waivers(p, cases, inventory()));
     p.waivers[0].case_id = "v5/test/typo";
     try {
-        check_waivers(p, cases);
+        check_waivers(p, cases, inventory());
         FAIL() << "a waiver for a case that does not exist was accepted";
     } catch (const profile_error& e) {
         EXPECT_EQ(e.field, "waivers[0].case");
@@ -230,7 +230,7 @@ TEST(Waivers, UnknownCaseOrStatementIsAProfileError) {
     p.waivers[0].case_id = "v5/test/w";
     p.waivers[0].statement = "MQTT-9.9.9-9";
     try {
-        check_waivers(p, cases);
+        check_waivers(p, cases, inventory());
         FAIL() << "a waiver for a statement the case does not check was accepted";
     } catch (const profile_error& e) {
         EXPECT_EQ(e.field, "waivers[0].statement");

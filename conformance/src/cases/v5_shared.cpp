@@ -247,7 +247,6 @@ MQTTSPEC_CASE(shared_refused_not_reoffered, {
         }
     }
     t.check(chosen != nullptr, "no member of the group received the message", "one PUBLISH at a or b", "nothing");
-    client& other = chosen == &a ? b : a;
     codec::puback_packet refuse;
     refuse.packet_id = m->as<codec::publish_packet>().packet_id;
     refuse.reason_code = 0x80;  // Unspecified error

@@ -119,9 +119,10 @@ std::vector<case_def> all_cases(const std::filesystem::path& fixtures);
 // Glob match used by --filter.
 bool glob_match(std::string_view glob, std::string_view text) noexcept;
 
-// Every waiver names an existing case and one of its statements; throws profile_error naming the
-// profile file and the waiver otherwise.
-void check_waivers(const profile& prof, const std::vector<case_def>& cases);
+// Every waiver names an existing case and a statement of its version: one the case checks, or one the
+// codec cites for a malformed broker packet (any statement of the inventory). Throws profile_error
+// naming the profile file and the waiver otherwise.
+void check_waivers(const profile& prof, const std::vector<case_def>& cases, const statement_inventory& inventory);
 
 // Whether the broker still serves a new client: CONNECT -> CONNACK, and PINGREQ -> PINGRESP when
 // `expect_pingresp`, within a generous multiple of the run's timeout. Empty when it does; otherwise
