@@ -302,7 +302,8 @@ std::string broker_unresponsive(const run_environment& env, codec::protocol_vers
             c.send(probe_connect(v, env.where, env.prof, client_id + "-" + std::to_string(attempt)));
             const auto e = c.next_event(c.default_deadline());
             if (e.kind == event_kind::timeout) return "a new client got no CONNACK within " + std::to_string(patience.count()) + " ms";
-            if (e.kind == event_kind::malformed) return "a new client's CONNECT was answered with a malformed packet: " + e.error.message;
+            // An answer, even a malformed one, shows the broker alive: the cases judge its packets.
+            if (e.kind == event_kind::malformed) return {};
             if (e.kind == event_kind::closed) {
                 // Once may be a limit on connections; twice in a row, the broker no longer serves clients.
                 problem = "a new client's CONNECT was answered by closing the connection, twice (" + e.detail + ")";

@@ -44,6 +44,9 @@ struct broker_faults {
     // A packet that does not decode (malformed, or a protocol error the codec detects) is ignored
     // instead of closing the connection; an undecodable CONNECT is accepted (CONNACK 0).
     bool tolerate_undecodable = false;
+    // An undecodable packet after CONNECT is refused (closed) with this DISCONNECT reason instead of
+    // the code of the error's kind (0x81/0x82): a 5.0 broker that names no specific error.
+    std::optional<std::uint8_t> undecodable_disconnect_reason;
     // A CONNECT with an Authentication Method is accepted as if it had none (4.12: refuse it).
     bool ignore_authentication_method = false;
     // A CONNECT with the Client Identifier of a connected client leaves the old connection open (3.1.4).
@@ -700,8 +703,9 @@ private:
                 if (!r.ok()) {
                     // 4.13: DISCONNECT with the generic code of the error's kind, then close.
                     std::lock_guard lock(mutex_);
-                    close(c, r.error.kind == codec::error_kind::malformed_packet ? codec::reason::malformed_packet
-                                                                                : codec::reason::protocol_error);
+                    close(c, faults_.undecodable_disconnect_reason.value_or(
+                                 r.error.kind == codec::error_kind::malformed_packet ? codec::reason::malformed_packet
+                                                                                   : codec::reason::protocol_error));
                     break;
                 }
                 if (!handle(c, r.pkt, publish_will)) break;
