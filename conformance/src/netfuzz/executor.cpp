@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "mqttspec/netfuzz/executor.hpp"
 
 #include <utility>  // before Asio (see transport.cpp)
@@ -271,10 +272,16 @@ outcome executor::run(const sequence& s) {
                     c.t->write(pingreq, until);
                 } catch (const transport_error&) {
                 }
-                while (!c.finished && c.pingresps() <= before) {
+                // Once no decoder follows the replies (a malformed reply, or the exempt empty SUBACK
+                // of 3.1), a PINGRESP can no longer be recognised: the barrier cannot judge a stall.
+                const auto lost = [&c] {
+                    return !c.decoders.empty() && std::all_of(c.decoders.begin(), c.decoders.end(), [](const reply_decoder& d) { return d.failed; });
+                };
+                while (!c.finished && c.pingresps() <= before && !lost()) {
                     if (read_once(st.conn, c, until) == read_status::timeout) break;
                 }
                 if (!c.finished && c.pingresps() > before) c.end = "answered";
+                if (!c.finished && c.end.empty() && lost()) c.end = "replies not decodable: barrier not judged";
                 break;
             }
             case frame_tracker::state::invalid:
