@@ -485,6 +485,13 @@ private:
                     old.conn->will.reset();
                 }
                 old.conn = nullptr;
+                // A Clean Session 1 / expiry 0 session lasts as long as its connection (3.1.1
+                // MQTT-3.1.2-6, 5.0 MQTT-3.1.2-23): taken over before its end was processed, it is
+                // still never reused.
+                if (!old.persistent) {
+                    sessions_.erase(it);
+                    it = sessions_.end();
+                }
             } else if (!old.persistent ||
                        (v5 && old.expiry != 0xFFFFFFFF &&
                         clock::now() - old.disconnected_at > std::chrono::seconds(old.expiry) && !faults_.session_never_expires && !faults_.session_always_kept)) {
