@@ -81,10 +81,7 @@ inline raw_reply raw_exchange(case_context& t, const std::string& name, std::spa
 // server closes after a client DISCONNECT (SHOULD); once it has, it has processed the DISCONNECT (Will
 // discarded or published, session stored), so later steps observe that state. A broker that keeps
 // the connection open is not failed here (a SHOULD); the client closes it instead.
-inline void disconnect_and_await_close(case_context& t, client& c, std::uint8_t reason = 0) {
-    codec::disconnect_packet d;
-    d.reason_code = reason;
-    c.send(d);
+inline void await_close_after_disconnect(case_context& t, client& c) {
     const auto until = c.default_deadline();
     for (;;) {
         auto e = c.next_event(until);
@@ -96,6 +93,13 @@ inline void disconnect_and_await_close(case_context& t, client& c, std::uint8_t 
             return;
         }
     }
+}
+
+inline void disconnect_and_await_close(case_context& t, client& c, std::uint8_t reason = 0) {
+    codec::disconnect_packet d;
+    d.reason_code = reason;
+    c.send(d);
+    await_close_after_disconnect(t, c);
 }
 
 // The broker closes `c`, optionally after one DISCONNECT whose reason is in `reasons`; returns that

@@ -1,10 +1,14 @@
 // 5.0 Session Expiry Interval (3.1.2.11.2, 3.14.2.2.2, 4.1).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
+#include "v5_core_support.hpp"
 #include "v5_feature_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
+
+using v5core::await_close_after_disconnect;
+using v5core::disconnect_and_await_close;
 
 using namespace v5feat;
 using namespace std::chrono_literals;
@@ -45,29 +49,6 @@ void expect_queue_discarded(client& pub, client& again, const std::string& topic
     expect_no_delivery(pub, again, topic, 1, {{"type", "PUBLISH"}, {"payload", "queued"}});
 }
 
-// After the client's DISCONNECT: waits until the broker has closed (it has then processed the
-// DISCONNECT), so the next connection with this Client Identifier does not race a session the broker
-// still holds. Closing is a SHOULD (3.14.4): a broker that keeps the connection open is not failed, the
-// client closes after the timeout.
-void wait_for_close(case_context& t, client& c) {
-    const auto until = c.default_deadline();
-    for (;;) {
-        const auto e = c.next_event(until);
-        if (e.kind == event_kind::closed) return;
-        if (e.kind == event_kind::malformed) c.expect_well_formed();
-        if (e.kind == event_kind::timeout) {
-            t.note("the broker kept the connection open after DISCONNECT; the client closes it");
-            c.close();
-            return;
-        }
-    }
-}
-
-void disconnect_and_wait(case_context& t, client& c) {
-    c.send(codec::disconnect_packet{});
-    wait_for_close(t, c);
-}
-
 void check_session_present(case_context& t, const std::string& name, bool expected, const std::string& statement) {
     const auto& connack = t.connack(name);
     t.check(connack.as<codec::connack_packet>().session_present == expected,
@@ -83,7 +64,7 @@ MQTTSPEC_CASE(expiry_zero_ends, {
 }) {
     const auto topic = t.topic("t");
     auto& sub = subscriber_with_expiry(t, "sub", topic, std::nullopt);
-    disconnect_and_wait(t, sub);
+    disconnect_and_await_close(t, sub);
     auto& pub = publish_queued(t, topic);
     auto& again = resume(t, "sub");
     check_session_present(t, "sub-again", false, "MQTT-3.2.2-3");
@@ -98,7 +79,7 @@ MQTTSPEC_CASE(expiry_positive_keeps, {
 }) {
     const auto topic = t.topic("t");
     auto& sub = subscriber_with_expiry(t, "sub", topic, 300);
-    disconnect_and_wait(t, sub);
+    disconnect_and_await_close(t, sub);
     publish_queued(t, topic);
     auto& again = resume(t, "sub");
     check_session_present(t, "sub-again", true, "MQTT-3.2.2-3");
@@ -115,7 +96,7 @@ MQTTSPEC_CASE(expiry_elapsed, {
 }) {
     const auto topic = t.topic("t");
     auto& sub = subscriber_with_expiry(t, "sub", topic, 1);
-    disconnect_and_wait(t, sub);
+    disconnect_and_await_close(t, sub);
     auto& pub = publish_queued(t, topic);
     let_time_pass(t, "clock", 2500ms);  // 1 s interval plus a whole-second clock's rounding
     auto& again = resume(t, "sub");
@@ -134,7 +115,7 @@ MQTTSPEC_CASE(disconnect_sets_zero, {
     codec::disconnect_packet d;
     d.properties = {number_property(property_id::session_expiry_interval, 0)};
     sub.send(d);
-    wait_for_close(t, sub);
+    await_close_after_disconnect(t, sub);
     auto& pub = publish_queued(t, topic);
     auto& again = resume(t, "sub");
     check_session_present(t, "sub-again", false, "MQTT-4.1.0-2");
