@@ -191,8 +191,9 @@ bool handle(connection& c, std::uint8_t header, const std::uint8_t* body, std::s
         if (!c.qos2_pending.count(id) && planted == bug::stall_pubrel_unknown_id) {
             std::fprintf(stderr, "buggy-broker: BUG stall-pubrel-unknown-id\n");
             std::fflush(stderr);
+            // Answers to the packets before this one still go out; from here on nothing does, whatever
+            // share of the stream arrived in the same read, so a replay stalls as the fuzz run did.
             c.stalled = true;
-            c.out.clear();
             return true;
         }
         c.qos2_pending.erase(id);
@@ -277,6 +278,10 @@ bool consume(connection& c) {
         if (c.in.size() - at - i < len) break;
         if (!handle(c, c.in[at], c.in.data() + at + i, len)) return false;
         at += i + len;
+        if (c.stalled) {
+            c.in.clear();
+            return true;
+        }
     }
     c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(at));
     return true;
