@@ -14,9 +14,10 @@ std::string_view to_string(protocol_version v) noexcept {
 }
 
 std::optional<protocol_version> parse_protocol_version(std::string_view s) noexcept {
-    if (s == "3.1" || s == "3") return protocol_version::v3_1;
-    if (s == "3.1.1" || s == "4") return protocol_version::v3_1_1;
-    if (s == "5" || s == "5.0") return protocol_version::v5;
+    // Besides the version numbers and protocol levels, mosquitto's spellings (-V 31, mqttv311, ...).
+    if (s == "3.1" || s == "3" || s == "31" || s == "mqttv31") return protocol_version::v3_1;
+    if (s == "3.1.1" || s == "4" || s == "311" || s == "mqttv311") return protocol_version::v3_1_1;
+    if (s == "5" || s == "5.0" || s == "mqttv5") return protocol_version::v5;
     return std::nullopt;
 }
 

@@ -23,7 +23,8 @@ who it obliges, whether a broker test can check it, and the cases that cover it;
 partial). Statement IDs used by cases but missing from the inventory are listed as errors (exit 1).
 
 options:
-  -V, --protocol V   3.1.1, 5 or all (default all)
+  -V, --protocol-version V
+                     3.1.1, 5 or all (default all; also 311, mqttv311, mqttv5)
   --uncovered        only broker-testable statements no case covers
   --help             this text
 )";

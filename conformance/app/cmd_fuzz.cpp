@@ -1,14 +1,18 @@
 // `mqttspec fuzz`: the stateful network fuzzer against a live broker (see netfuzz/fuzzer.hpp).
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
 
 #include "command.hpp"
+#include "interrupt.hpp"
 #include "mqttspec/netfuzz/cli.hpp"
 #include "mqttspec/netfuzz/fuzzer.hpp"
 
@@ -50,9 +54,11 @@ fuzzing:
   --duration SECONDS      stop after this long (default 60 when --iterations is not given)
   --iterations N          stop after N sequences
   -j, --workers N         concurrent workers, each with its own connections (default 4)
-  -V, --protocol V        3.1, 3.1.1 or 5; repeatable (default: 3.1.1 and 5, some 3.1)
-  --out DIR               where reproducers go (default ./mqttspec-findings)
-  --stats FILE            JSON summary: iterations, duration_s, iterations_per_second, findings
+  -V, --protocol-version V 3.1, 3.1.1 or 5 (or 31, 311, mqttv5 ...); repeatable (default: 3.1.1 and 5, some 3.1)
+  --out DIR               where reproducers go (default ./mqttspec-findings); created and checked
+                          for writing before connecting (exit 2 if it cannot be written)
+  --stats FILE            JSON summary: iterations, duration_s, iterations_per_second, findings,
+                          interrupted (opened before connecting; written at the end, also on Ctrl-C)
   --watch-pid PID         a local broker's process: crash, VmRSS and descriptor oracles
   --max-rss-growth MB     rss_growth above this growth over the start (default 128)
   --max-fd-growth N       fd_growth above this growth over the start (default 256)
@@ -65,7 +71,9 @@ fuzzing:
                           keeps ACKs quick and resets connections on close)
   --help                  this text
 
-exit status: 0 no findings, 1 findings, 2 usage error or broker unreachable at start
+Ctrl-C (SIGINT) or SIGTERM stops the run: findings so far are kept, the summary and --stats are
+written, exit 130; a second Ctrl-C quits at once.
+exit status: 0 no findings, 1 findings, 2 usage error or broker unreachable at start, 130 interrupted
 )";
 
 int usage_error(const std::string& message) {
@@ -172,6 +180,30 @@ int run(std::span<char*> args) {
     options.status_out = status_s > 0 ? stderr : nullptr;
     if (status_s <= 0) options.status_interval = std::chrono::hours(24);
 
+    // Outputs first: an unwritable --out or --stats must not cost a run, or lose a finding later.
+    {
+        std::error_code ec;
+        std::filesystem::create_directories(options.out_dir, ec);
+        const auto probe_file = std::filesystem::path(options.out_dir) / ".mqttspec-write-test";
+        std::ofstream probe(probe_file);
+        if (ec || !probe) {
+            std::fprintf(stderr, "mqttspec fuzz: cannot write reproducers to --out %s: %s\n", options.out_dir.c_str(),
+                         (ec ? ec.message() : std::string(std::strerror(errno))).c_str());
+            return exit_usage;
+        }
+        probe.close();
+        std::filesystem::remove(probe_file, ec);
+    }
+    std::ofstream stats_out;
+    if (!options.stats_file.empty()) {
+        stats_out.open(options.stats_file, std::ios::trunc);
+        if (!stats_out) {
+            std::fprintf(stderr, "mqttspec fuzz: cannot write --stats %s: %s\n", options.stats_file.c_str(), std::strerror(errno));
+            return exit_usage;
+        }
+    }
+    options.interrupt = &install_interrupt_handlers("fuzz");
+
     std::fprintf(stderr, "mqttspec fuzz: %s, seed %llu, %u workers, %s\n", options.exec.where.url().c_str(),
                  static_cast<unsigned long long>(options.seed), options.workers,
                  options.iterations ? (std::to_string(*options.iterations) + " iterations").c_str()
@@ -200,16 +232,21 @@ int run(std::span<char*> args) {
         stats["corpus_size"] = result.corpus_size;
         stats["liveness_probes"] = result.probes;
         stats["suspects_cleared"] = result.suspects_cleared;
+        stats["interrupted"] = result.interrupted;
         auto& list = stats["findings"] = nlohmann::ordered_json::array();
         for (const auto& f : result.findings) {
             list.push_back({{"kind", f.kind}, {"details", f.details}, {"iteration", f.iteration}, {"reproducer", f.reproducer}});
         }
-        std::ofstream out(options.stats_file);
-        out << stats.dump(2) << "\n";
-        if (!out) {
+        stats_out << stats.dump(2) << "\n";
+        stats_out.flush();
+        if (!stats_out) {
             std::fprintf(stderr, "mqttspec fuzz: cannot write --stats file %s\n", options.stats_file.c_str());
             return exit_usage;
         }
+    }
+    if (result.interrupted) {
+        std::fprintf(stderr, "mqttspec fuzz: interrupted\n");
+        return exit_interrupted;
     }
     return result.findings.empty() ? exit_ok : exit_failures;
 }

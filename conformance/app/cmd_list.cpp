@@ -27,7 +27,8 @@ case by its exact ID (rows marked "not-caught" do not count). See conformance/CA
 
 options:
   --filter GLOB      only IDs matching ('*' any text, '?' one character)
-  -V, --protocol V   3.1.1, 5 or all (default all)
+  -V, --protocol-version V
+                     3.1.1, 5 or all (default all; also 311, mqttv311, mqttv5)
   --unproven         only the cases without a failing proof (and how many there are)
   --json             one JSON array instead of text
   --help             this text

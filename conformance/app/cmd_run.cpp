@@ -1,6 +1,8 @@
 // `mqttspec run`: the conformance suite against a broker.
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <string_view>
 
 #include "command.hpp"
+#include "interrupt.hpp"
 #include "mqttspec/conformance/fixtures.hpp"
 #include "mqttspec/conformance/paths.hpp"
 #include "mqttspec/conformance/report.hpp"
@@ -23,7 +26,7 @@ namespace {
 
 namespace cf = mqttspec::conformance;
 
-constexpr std::string_view run_help = R"(usage: mqttspec run (-h HOST [-p PORT] | -L URL) [options]
+constexpr std::string_view run_help = R"(usage: mqttspec run (-h HOST [-p PORT] | -L URL [-L URL ...]) [options]
 
 Runs the conformance cases against a broker and reports, statement by statement, where it breaks
 MQTT 3.1.1 / 5.0. Without a target this is a usage error; ci/run-suite starts a local mosquitto and
@@ -32,7 +35,9 @@ runs the suite against it.
 target:
   -h, --host HOST         broker host (TCP; TLS when --cafile/--capath/--cert/--insecure is given)
   -p, --port PORT         port (default 1883, 8883 with TLS)
-  -L, --url URL           mqtt|mqtts|ws|wss://[user[:pass]@]host[:port][/path] (WebSocket path default /mqtt)
+  -L, --url URL           mqtt|mqtts|ws|wss://[user[:pass]@]host[:port][/path] (WebSocket path default /mqtt).
+                          Repeatable: one run over several transports (e.g. mqtt:// and ws:// of one
+                          broker) gives one report, each case named with its transport, one summary
   -u, --username USER     user name for every connection (default: the profile's credentials)
   -P, --pw, --password PASS
   --cafile FILE           trusted CA certificates (PEM); default: the system's
@@ -42,11 +47,12 @@ target:
   --tls-version V         tlsv1.2 or tlsv1.3
 
 selection and behaviour:
-  -V, --protocol V        3.1.1, 5 or all (default all: every version the broker accepts; one
-                          CONNECT per version decides). Can be repeated.
+  -V, --protocol-version V
+                          3.1.1, 5 or all (default all: every version the broker accepts; one
+                          CONNECT per version decides); also 311, mqttv311, mqttv5. Repeatable.
   --filter GLOB           only cases whose ID matches ('*' any text, '?' one character)
   --profile FILE.json     broker profile: credentials, ACL-denied topic, known deviations (waivers)
-  --id-prefix TEXT        client identifier prefix (default mqttspec-)
+  -I, --id-prefix TEXT    client identifier prefix (default mqttspec-)
   --timeout SECONDS       base deadline of every wait (default 2); scaled up by the measured round trip
   --repeat N              run every case N times (a case fails if any repetition fails)
   -j, --jobs N            cases run concurrently (default 8)
@@ -58,6 +64,9 @@ selection and behaviour:
 
 output:
   -v, --verbose           wire transcripts (both directions, decoded JSON, timestamps) of every case
+  -q, --quiet             list only the cases that did not pass (no per-section table)
+  --progress, --no-progress
+                          live progress line on stderr (default: on when stderr is a terminal)
   --junit FILE            JUnit XML report ('-': standard output)
   --json FILE             JSON report ('-': standard output)
   --html FILE             self-contained HTML report ('-': standard output)
@@ -75,11 +84,16 @@ and PINGRESP: a broker that stops answering ends the run (remaining cases `not r
 With every version asked for (no -V, or -V all), a version the broker refuses other than as
 "unsupported protocol version" (3.1.1 return code 0x01, 5.0 reason 0x84) fails the run.
 
+Ctrl-C (SIGINT) or SIGTERM stops the run: no case starts after it, the running ones finish with
+their cleanup (retained messages, sessions, wills), the rest are `not run`, the summary and every
+report are written marked interrupted, and the exit status is 130. A second Ctrl-C exits at once.
+
+Options take "--opt value" or "--opt=value".
 The last line of the console report is
 "N passed, N failed, N skipped, N non-strict, N waived, N errors, N unstable, N not run".
 exit status: 0 no MUST case failed, 1 a case failed or was unstable, a version was refused wrongly,
              or (--strict-waivers) a waiver is stale, 2 usage error, broker unreachable or stopped
-             answering, errors only, or no case ran
+             answering, errors only, or no case ran, 130 interrupted
 )";
 
 int usage_error(const std::string& message) {
@@ -116,9 +130,45 @@ private:
     std::ofstream file_;
 };
 
+// "[212/425] 3 failed, 1 error, 8.1 s" on one rewritten stderr line (a terminal only).
+class progress_line {
+public:
+    explicit progress_line(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+    void begin(std::size_t total) {
+        total_ += total;
+        draw();
+    }
+    void add(const cf::case_result& r) {
+        ++done_;
+        failed_ += r.result == cf::verdict::failed || r.result == cf::verdict::unstable;
+        errors_ += r.result == cf::verdict::error;
+        draw();
+    }
+    void finish() {
+        if (enabled_ && drawn_) std::fprintf(stderr, "\r\033[K");
+    }
+
+private:
+    void draw() {
+        if (!enabled_) return;
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        std::fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed, %zu error%s, %.1f s", done_, total_, failed_, errors_,
+                     errors_ == 1 ? "" : "s", seconds);
+        std::fflush(stderr);
+        drawn_ = true;
+    }
+    bool enabled_;
+    bool drawn_ = false;
+    std::chrono::steady_clock::time_point start_;
+    std::size_t total_ = 0, done_ = 0, failed_ = 0, errors_ = 0;
+};
+
 int run(std::span<char*> args) {
     cf::run_options options;
-    std::optional<std::string> host, url, username, password;
+    std::optional<std::string> host, username, password;
+    std::vector<std::string> urls;
+    std::optional<bool> progress_wanted;
+    bool quiet = false;
     std::optional<unsigned> port;
     cf::tls_options tls;
     bool tls_requested = false, list_only = false, verbose = false;
@@ -150,7 +200,7 @@ int run(std::span<char*> args) {
             port = p;
         } else if (a == "-L" || a == "--url") {
             if (!value(text)) return usage_error("missing value for " + std::string(a));
-            url = text;
+            urls.push_back(text);
         } else if (a == "-u" || a == "--username") {
             if (!value(text)) return usage_error("missing value for " + std::string(a));
             username = text;
@@ -209,6 +259,12 @@ int run(std::span<char*> args) {
             list_only = true;
         } else if (a == "-v" || a == "--verbose") {
             verbose = true;
+        } else if (a == "-q" || a == "--quiet") {
+            quiet = true;
+        } else if (a == "--progress") {
+            progress_wanted = true;
+        } else if (a == "--no-progress") {
+            progress_wanted = false;
         } else if (a == "--show-secrets") {
             options.show_secrets = true;
         } else if (a == "--junit") {
@@ -237,27 +293,43 @@ int run(std::span<char*> args) {
         return exit_ok;
     }
 
-    if (url && host) return usage_error("give either -h/--host or -L/--url, not both");
-    if (!url && !host && !port) {
+    if (!urls.empty() && host) return usage_error("give either -h/--host or -L/--url, not both");
+    if (urls.empty() && !host && !port) {
         return usage_error("no broker given: pass -h HOST [-p PORT] or -L mqtt://host:port (ci/run-suite starts a local mosquitto)");
     }
+    std::vector<cf::target> targets;
     try {
-        if (url) {
-            options.where = cf::parse_url(*url);
+        if (!urls.empty()) {
             if (port) return usage_error("give the port inside -L URL, not with -p");
+            for (const auto& u : urls) targets.push_back(cf::parse_url(u));
         } else {
-            options.where.kind = tls_requested ? cf::transport_kind::tls : cf::transport_kind::tcp;
-            options.where.host = host.value_or("localhost");
-            options.where.port = static_cast<std::uint16_t>(port.value_or(0));
+            cf::target t;
+            t.kind = tls_requested ? cf::transport_kind::tls : cf::transport_kind::tcp;
+            t.host = host.value_or("localhost");
+            t.port = static_cast<std::uint16_t>(port.value_or(0));
+            targets.push_back(t);
         }
     } catch (const cf::target_error& e) {
         return usage_error(e.what());
     }
-    if (tls_requested && !options.where.uses_tls()) return usage_error("TLS options given for a non-TLS URL (use mqtts:// or wss://)");
-    options.where.tls = tls;
-    if (username) options.where.username = username;
-    if (password) options.where.password = password;
-    if (options.where.password && !options.where.username) return usage_error("a password needs a user name (-u)");
+    const bool any_tls = std::any_of(targets.begin(), targets.end(), [](const cf::target& t) { return t.uses_tls(); });
+    if (tls_requested && !any_tls) return usage_error("TLS options given for a non-TLS URL (use mqtts:// or wss://)");
+    for (std::size_t k = 0; k < targets.size(); ++k) {
+        for (std::size_t j = 0; j < k; ++j) {
+            if (targets[j].kind == targets[k].kind) return usage_error("two -L URLs with the same scheme: one report names cases by transport");
+        }
+        auto& t = targets[k];
+        t.tls = tls;
+        if (username) t.username = username;
+        if (password) t.password = password;
+        if (t.password && !t.username) return usage_error("a password needs a user name (-u)");
+    }
+    for (const auto* file : {&tls.cafile, &tls.certfile, &tls.keyfile}) {
+        if (!file->empty() && ::access(file->c_str(), R_OK) != 0) {
+            std::fprintf(stderr, "mqttspec run: cannot read %s: %s\n", file->c_str(), std::strerror(errno));
+            return exit_usage;
+        }
+    }
 
     report_output junit_out, json_out, html_out;
     for (auto [out, path] : {std::pair{&junit_out, &junit}, std::pair{&json_out, &json_file}, std::pair{&html_out, &html}}) {
@@ -268,11 +340,26 @@ int run(std::span<char*> args) {
     }
 
     const auto inventory = cf::load_statements(fixtures);
+    // The console report goes to stderr when a report is written to standard output.
+    std::FILE* console = (junit == "-" || json_file == "-" || html == "-") ? stderr : stdout;
+    progress_line progress(progress_wanted.value_or(isatty(STDERR_FILENO) != 0));
+    options.on_start = [&](std::size_t total) { progress.begin(total); };
+    options.on_result = [&](const cf::case_result& r) { progress.add(r); };
+    const auto& interrupt_requested = install_interrupt_handlers("run");
+    options.interrupt = &interrupt_requested;
     cf::run_summary summary;
     try {
-        summary = cf::run_suite(options, cases, inventory);
+        std::vector<cf::run_summary> runs;
+        for (const auto& t : targets) {
+            if (interrupt_requested) break;
+            options.where = t;
+            runs.push_back(cf::run_suite(options, cases, inventory));
+        }
+        summary = cf::merge_runs(std::move(runs));
+        progress.finish();
     } catch (const cf::transport_error& e) {
-        std::fprintf(stderr, "mqttspec run: cannot reach the broker: %s\n", e.what());
+        progress.finish();
+        std::fprintf(stderr, "mqttspec run: cannot reach the broker at %s: %s\n", options.where.url().c_str(), e.what());
         return exit_usage;
     } catch (const cf::profile_error& e) {
         std::fprintf(stderr, "mqttspec run: %s\n", e.what());
@@ -282,10 +369,8 @@ int run(std::span<char*> args) {
         return exit_usage;
     }
 
-    // A report written to standard output keeps it clean: the console report goes to stderr then.
-    std::FILE* console = (junit == "-" || json_file == "-" || html == "-") ? stderr : stdout;
     const bool tty = isatty(fileno(console)) != 0 && std::getenv("NO_COLOR") == nullptr;
-    cf::write_console(console, summary, {tty, verbose});
+    cf::write_console(console, summary, {.color = tty, .verbose = verbose, .quiet = quiet});
     std::fflush(console);
     std::fflush(stdout);
     bool written = true;

@@ -36,14 +36,21 @@ bool section_less(const std::string& a, const std::string& b) {
 // Results grouped by version then section, in report order.
 using grouped = std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::vector<const case_result*>>>>>;
 
+// With several transports in one run, each group also names its transport ("MQTT 5.0 over ws").
 grouped group(const run_summary& s) {
     grouped out;
-    std::map<codec::protocol_version, std::map<std::string, std::vector<const case_result*>>> by;
-    for (const auto& r : s.results) by[r.info.version][r.section].push_back(&r);
-    for (auto& [v, sections] : by) {
+    const bool several = s.transports.size() > 1;
+    std::map<std::pair<std::size_t, codec::protocol_version>, std::map<std::string, std::vector<const case_result*>>> by;
+    for (const auto& r : s.results) {
+        const auto at = std::find(s.transports.begin(), s.transports.end(), r.transport);
+        by[{static_cast<std::size_t>(at - s.transports.begin()), r.info.version}][r.section].push_back(&r);
+    }
+    for (auto& [key, sections] : by) {
         std::vector<std::pair<std::string, std::vector<const case_result*>>> list(sections.begin(), sections.end());
         std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return section_less(a.first, b.first); });
-        out.emplace_back(version_label(v), std::move(list));
+        std::string label = version_label(key.second);
+        if (several && key.first < s.transports.size()) label += " over " + s.transports[key.first];
+        out.emplace_back(std::move(label), std::move(list));
     }
     return out;
 }
@@ -91,6 +98,10 @@ bool shows_evidence(verdict v) {
 // stopped answering, stale waivers, cases that fail only under concurrency.
 std::vector<std::string> run_notes(const run_summary& s) {
     std::vector<std::string> out;
+    if (s.interrupted) {
+        out.push_back("INTERRUPTED: the run was stopped by a signal; " + std::to_string(s.count(verdict::not_run)) +
+                      " cases were not run and these results are partial");
+    }
     for (const auto& r : s.refused) {
         std::string line = "MQTT " + std::string(codec::to_string(r.version)) + " refused by the broker: " + r.reason;
         if (r.unsupported) {
@@ -119,6 +130,44 @@ std::vector<std::string> run_notes(const run_summary& s) {
     return out;
 }
 
+// One line per section and version with its counts (only the verdicts that occur).
+void write_section_counts(std::FILE* out, const run_summary& s) {
+    std::fprintf(out, "results per section\n");
+    for (const auto& [version, sections] : group(s)) {
+        std::fprintf(out, "  %s\n", version.c_str());
+        for (const auto& [section, results] : sections) {
+            std::map<verdict, std::size_t> n;
+            for (const auto* r : results) ++n[r->result];
+            std::string counts;
+            for (const auto& [v, k] : n) counts += (counts.empty() ? "" : ", ") + std::to_string(k) + " " + std::string(to_string(v));
+            std::fprintf(out, "    %-44s %s\n", section.c_str(), counts.c_str());
+        }
+    }
+    std::fprintf(out, "\n");
+}
+
+// Every case that failed, erred, was unstable or non-strict, one line each: what to look at first.
+void write_recap(std::FILE* out, const run_summary& s, const console_options& o) {
+    std::vector<const case_result*> bad;
+    for (const auto& r : s.results) {
+        if (r.result == verdict::failed || r.result == verdict::error || r.result == verdict::unstable || r.result == verdict::non_strict) {
+            bad.push_back(&r);
+        }
+    }
+    if (bad.empty()) return;
+    const char* reset = o.color ? "\033[0m" : "";
+    const bool several = s.transports.size() > 1;
+    std::fprintf(out, "not passing (%zu)\n", bad.size());
+    for (const auto* r : bad) {
+        std::string why = r->message;
+        if (const auto nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
+        std::fprintf(out, "  %s%s%s %s%s%s  %s: %s\n", o.color ? color_of(r->result) : "", std::string(tag(r->result)).c_str(), reset,
+                     r->info.id.c_str(), several ? " over " : "", several ? r->transport.c_str() : "", statements_of(*r).c_str(),
+                     why.c_str());
+    }
+    std::fprintf(out, "\n");
+}
+
 }  // namespace
 
 std::string summary_line(const run_summary& s) {
@@ -133,10 +182,14 @@ void write_console(std::FILE* out, const run_summary& s, const console_options& 
     const char* reset = o.color ? "\033[0m" : "";
     const char* bold = o.color ? "\033[1m" : "";
     for (const auto& [version, sections] : group(s)) {
-        std::fprintf(out, "%s%s%s\n", bold, version.c_str(), reset);
+        bool version_shown = false;
         for (const auto& [section, results] : sections) {
-            std::fprintf(out, "  %s\n", section.c_str());
+            bool section_shown = false;
             for (const case_result* r : results) {
+                if (o.quiet && r->result == verdict::passed) continue;
+                if (!version_shown) std::fprintf(out, "%s%s%s\n", bold, version.c_str(), reset);
+                if (!section_shown) std::fprintf(out, "  %s\n", section.c_str());
+                version_shown = section_shown = true;
                 std::fprintf(out, "    %s%s%s %s  %s\n", o.color ? color_of(r->result) : "", std::string(tag(r->result)).c_str(),
                              reset, r->info.id.c_str(), r->info.title.c_str());
                 if (r->result == verdict::skipped || r->result == verdict::not_run || r->stale_waiver) {
@@ -158,8 +211,10 @@ void write_console(std::FILE* out, const run_summary& s, const console_options& 
                 }
             }
         }
-        std::fprintf(out, "\n");
+        if (version_shown) std::fprintf(out, "\n");
     }
+    if (!o.quiet) write_section_counts(out, s);
+    write_recap(out, s, o);
     std::fprintf(out, "target %s, profile %s, nonce %s, rtt %.3f ms, timeout %lld ms, %.1f s\n", s.target_url.c_str(),
                  s.profile_name.c_str(), s.nonce.c_str(), static_cast<double>(s.rtt.count()) / 1000.0,
                  static_cast<long long>(s.timeout.count()), s.wall_ms / 1000.0);
@@ -172,6 +227,8 @@ json to_json_report(const run_summary& s) {
     j["tool"] = "mqttspec";
     j["tool_version"] = s.tool_version;
     j["target"] = s.target_url;
+    j["transports"] = s.transports;
+    j["interrupted"] = s.interrupted;
     j["profile"] = s.profile_name;
     json versions = json::array();
     for (auto v : s.versions) versions.push_back(std::string(codec::to_string(v)));
@@ -203,6 +260,7 @@ json to_json_report(const run_summary& s) {
     for (const auto& r : s.results) {
         json c;
         c["id"] = r.info.id;
+        c["transport"] = r.transport;
         c["title"] = r.info.title;
         c["versions"] = json::array({std::string(codec::to_string(r.info.version))});
         c["section"] = r.section;
@@ -264,7 +322,7 @@ std::string to_junit(const run_summary& s) {
     x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     const auto refusals_failed = static_cast<std::size_t>(
         std::count_if(s.refused.begin(), s.refused.end(), [](const refused_version& r) { return r.fails_run; }));
-    x << "<testsuites name=\"mqttspec\" tests=\"" << s.results.size() + s.refused.size() << "\" failures=\""
+    x << "<testsuites name=\"" << (s.interrupted ? "mqttspec (interrupted)" : "mqttspec") << "\" tests=\"" << s.results.size() + s.refused.size() << "\" failures=\""
       << s.count(verdict::failed) + s.count(verdict::unstable) + refusals_failed << "\" errors=\"" << s.count(verdict::error)
       << "\" skipped=\"" << s.count(verdict::skipped) + s.count(verdict::waived) + s.count(verdict::not_run) + s.refused.size() - refusals_failed
       << "\" time=\"" << seconds(s.wall_ms) << "\">\n";
@@ -300,6 +358,7 @@ std::string to_junit(const run_summary& s) {
             for (const auto* r : results) {
                 std::string classname = r->info.id.substr(0, r->info.id.rfind('/'));
                 std::replace(classname.begin(), classname.end(), '/', '.');
+                if (s.transports.size() > 1) classname = r->transport + "." + classname;  // one identity per transport
                 x << "    <testcase classname=\"" << xml_escape(classname) << "\" name=\"" << xml_escape(r->info.id)
                   << "\" time=\"" << seconds(r->duration_ms) << "\">\n";
                 const std::string detail = "statement: " + statements_of(*r) + " (" + std::string(to_string(r->info.lvl)) +

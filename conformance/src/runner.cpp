@@ -257,6 +257,7 @@ std::size_t run_summary::stale_waivers() const {
 }
 
 int run_summary::exit_code() const {
+    if (interrupted) return 130;  // 128 + SIGINT, as shells report an interrupted command
     if (!broker_down.empty()) return 2;
     if (count(verdict::failed) > 0) return 1;
     // A broker that fails a MUST case only under concurrent clients still broke it.
@@ -416,6 +417,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     run_summary s;
     s.tool_version = std::string(version_string);
     s.target_url = options.where.url();
+    s.transports = {std::string(to_string(options.where.kind))};
     s.strict_waivers = options.strict_waivers;
     run_environment env;
     env.where = options.where;
@@ -447,6 +449,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
         }
         env.caps[v] = it->second;
     }
+    for (const auto& [v, caps] : probed.accepted) env.accepted_versions.insert(v);
     s.versions = versions;
     s.rtt = probed.rtt;
     // Deadlines scale with the round trip: a distant broker gets proportionally longer waits.
@@ -468,6 +471,8 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
 
     const unsigned repeat = std::max(1u, options.repeat);
     const std::size_t tasks = selected.size() * repeat;
+    if (options.on_start) options.on_start(selected.size());
+    const auto interrupted = [&] { return options.interrupt != nullptr && options.interrupt->load(); };
     std::vector<case_result> task_results(tasks);
     std::vector<bool> started(tasks, false);
     liveness_guard liveness(env, probed.answers_pingreq);
@@ -475,11 +480,12 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     std::mutex progress;
     auto worker = [&] {
         for (;;) {
-            if (liveness.down()) return;
+            if (liveness.down() || interrupted()) return;
             const std::size_t i = next.fetch_add(1);
             if (i >= tasks) return;
             const case_def& c = *selected[i % selected.size()];
             case_result r = run_case(c, env, i);
+            r.transport = s.transports.front();
             liveness.judge(r, i);
             std::lock_guard lock(progress);
             started[i] = true;
@@ -494,14 +500,15 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     for (std::size_t i = 0; i < tasks; ++i) {
         if (started[i]) continue;
         task_results[i].info = selected[i % selected.size()]->info;
-        liveness_guard::not_run(task_results[i], "not run: the broker had stopped answering");
+        task_results[i].transport = s.transports.front();
+        liveness_guard::not_run(task_results[i], liveness.down() ? "not run: the broker had stopped answering" : "not run: the run was interrupted");
         task_results[i].underlying = verdict::not_run;
     }
 
     // A case that failed while others ran is run once more, alone: passing then means the broker
     // misbehaves under concurrent clients, which is reported as such rather than charged to the rule.
     if (options.rerun_failures && repeat == 1 && !liveness.down()) {
-        for (std::size_t i = 0; i < tasks && !liveness.down(); ++i) {
+        for (std::size_t i = 0; i < tasks && !liveness.down() && !interrupted(); ++i) {
             auto& first = task_results[i];
             if (first.result != verdict::failed && first.result != verdict::non_strict && first.result != verdict::error) continue;
             case_result again = run_case(*selected[i], env, tasks + i);
@@ -542,8 +549,40 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
         return a.info.id < b.info.id;
     });
     s.broker_down = liveness.what();
+    s.interrupted = interrupted();
     s.wall_ms = std::chrono::duration<double, std::milli>(clock::now() - wall_start).count();
     return s;
+}
+
+run_summary merge_runs(std::vector<run_summary> runs) {
+    if (runs.empty()) return {};
+    if (runs.size() == 1) return std::move(runs.front());
+    run_summary all;
+    all.tool_version = runs.front().tool_version;
+    all.profile_name = runs.front().profile_name;
+    all.strict_waivers = runs.front().strict_waivers;
+    auto join = [](std::string& to, const std::string& what) { to += (to.empty() ? "" : ", ") + what; };
+    for (auto& r : runs) {
+        const std::string label = r.transports.empty() ? std::string("?") : r.transports.front();
+        join(all.target_url, r.target_url);
+        join(all.nonce, r.nonce);
+        all.transports.insert(all.transports.end(), r.transports.begin(), r.transports.end());
+        for (auto v : r.versions) {
+            if (std::find(all.versions.begin(), all.versions.end(), v) == all.versions.end()) all.versions.push_back(v);
+        }
+        all.rtt = std::max(all.rtt, r.rtt);
+        all.timeout = std::max(all.timeout, r.timeout);
+        all.wall_ms += r.wall_ms;
+        for (auto& x : r.refused) {
+            x.reason = "over " + label + ": " + x.reason;
+            all.refused.push_back(std::move(x));
+        }
+        if (!r.broker_down.empty()) join(all.broker_down, "over " + label + ": " + r.broker_down);
+        all.interrupted = all.interrupted || r.interrupted;
+        for (auto& c : r.results) all.results.push_back(std::move(c));
+    }
+    std::sort(all.versions.begin(), all.versions.end());
+    return all;
 }
 
 }  // namespace mqttspec::conformance

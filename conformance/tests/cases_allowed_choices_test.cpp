@@ -4,6 +4,8 @@
 // skip with the reason) for what the standard allows, and to fail when the rule is broken.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <array>
 
 #include <fstream>
@@ -300,7 +302,8 @@ TEST(EmptyClientId, AnotherRefusalCodeFails) {
 
 // ---- protocol level 7: a 3.1.1 or a 5.0 refusal ---------------------------------------------------
 
-verdict protocol_level_case(const std::string& answer, bool close) {
+// `spoken`: the versions the probe saw accepted (empty: unknown, as without a probe).
+verdict protocol_level_case(const std::string& answer, bool close, std::set<codec::protocol_version> spoken = {}) {
     fake_broker broker([answer, close](fake_session& s) {
         s.read_packet();
         if (!answer.empty()) s.send_hex(answer);
@@ -310,7 +313,24 @@ verdict protocol_level_case(const std::string& answer, bool close) {
             s.wait_for_close();
         }
     });
-    return run_case_against(broker, "v311/connect/protocol-level-unsupported").result;
+    const std::string id = "v311/connect/protocol-level-unsupported";
+    auto env = fake_environment(broker);
+    env.accepted_versions = std::move(spoken);
+    const auto r = run_case(find_case(id), env, 0);
+    log_case_run(id, r.result);
+    return r.result;
+}
+
+// 3.1.1 MQTT-3.1.2-2 wants CONNACK 0x01 from a broker that speaks only 3.1.1; the 5.0 forms (0x84 in
+// the 5.0 layout, or closing without a CONNACK) are for brokers that implement 5.0.
+TEST(ProtocolLevel, A311OnlyBrokerMustAnswerReturnCode1) {
+    const std::set<codec::protocol_version> only311{codec::protocol_version::v3_1_1};
+    const std::set<codec::protocol_version> both{codec::protocol_version::v3_1_1, codec::protocol_version::v5};
+    EXPECT_EQ(protocol_level_case("20 02 00 01", true, only311), verdict::passed);
+    EXPECT_EQ(protocol_level_case("", true, only311), verdict::failed);
+    EXPECT_EQ(protocol_level_case("20 03 00 84 00", true, only311), verdict::failed);
+    EXPECT_EQ(protocol_level_case("", true, both), verdict::passed);
+    EXPECT_EQ(protocol_level_case("20 03 00 84 00", true, both), verdict::passed);
 }
 
 TEST(ProtocolLevel, AcceptsEveryRefusalEitherVersionAllows) {

@@ -436,6 +436,11 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
             const auto tick = std::min({end, next_status, clock::now() + std::chrono::milliseconds(200)});
             st.wake.wait_until(lock, tick, [&] { return st.stop || running == 0; });
             if (st.stop || running == 0) break;
+            if (opt.interrupt != nullptr && opt.interrupt->load()) {
+                result.interrupted = true;
+                st.stop = true;
+                break;
+            }
             const auto now = clock::now();
             if (now >= end) {
                 st.stop = true;

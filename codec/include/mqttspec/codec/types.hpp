@@ -16,7 +16,7 @@ enum class protocol_version : std::uint8_t {
 
 // "3.1", "3.1.1", "5"
 std::string_view to_string(protocol_version v) noexcept;
-// Accepts "3.1", "3.1.1", "4", "5", "5.0", "3"; nullopt otherwise.
+// Accepts "3.1", "3.1.1", "5", the levels "3", "4", "5.0", and mosquitto's "31", "311", "mqttv31", "mqttv311", "mqttv5"; nullopt otherwise.
 std::optional<protocol_version> parse_protocol_version(std::string_view s) noexcept;
 
 enum class packet_type : std::uint8_t {

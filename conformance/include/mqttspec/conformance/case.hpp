@@ -20,6 +20,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,6 +91,9 @@ struct run_environment {
     target where;
     profile prof;
     std::map<codec::protocol_version, capabilities> caps;
+    // Every version the probe saw accepted, also those not run (a case on one version may depend on
+    // whether the broker implements another). Empty: not probed, nothing known.
+    std::set<codec::protocol_version> accepted_versions;
     std::string id_prefix = "mqttspec-";  // --id-prefix
     std::string nonce;                    // random per run: isolates topics and client IDs
     std::chrono::milliseconds timeout{5000};  // base timeout already scaled by the measured RTT
@@ -110,6 +114,8 @@ public:
     const profile& prof() const noexcept { return env_.prof; }
     const target& where() const noexcept { return env_.where; }
     std::chrono::milliseconds timeout() const noexcept { return env_.timeout; }
+    // Versions the probe saw the broker accept (empty when not probed, as in unit tests).
+    const std::set<codec::protocol_version>& accepted_versions() const noexcept { return env_.accepted_versions; }
     transcript& log() noexcept { return log_; }
 
     // ---- names unique to this run and case ----------------------------------------------------

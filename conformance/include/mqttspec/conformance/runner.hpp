@@ -2,6 +2,7 @@
 // selected cases on worker threads (each case on its own io_context), applies waivers.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,7 @@ namespace mqttspec::conformance {
 
 struct case_result {
     case_info info;
+    std::string transport;         // URL scheme of the target it ran against ("mqtt", "ws", ...)
     std::string section;           // report grouping
     verdict result = verdict::error;
     std::string message;
@@ -61,7 +63,11 @@ struct run_options {
     // A waiver whose case passes (stale) fails the run.
     bool strict_waivers = false;
     bool show_secrets = false;  // transcripts keep passwords and Authentication Data (redacted otherwise)
+    std::function<void(std::size_t total)> on_start;      // after the probe: how many results will come
     std::function<void(const case_result&)> on_result;  // progress (called from worker threads, serialised)
+    // Set (by a signal handler) to stop: no case starts after it; running cases finish with their
+    // cleanup (every wait in a case is bounded); the rest are `not run` and the summary `interrupted`.
+    const std::atomic<bool>* interrupt = nullptr;
 };
 
 struct probe_result {
@@ -91,7 +97,8 @@ struct refused_version {
 
 struct run_summary {
     std::string tool_version;
-    std::string target_url;
+    std::string target_url;            // several targets (one run over several transports): joined by ", "
+    std::vector<std::string> transports;  // URL schemes run, in order; more than one: reports name them per case
     std::string profile_name;
     std::vector<codec::protocol_version> versions;
     std::chrono::microseconds rtt{0};
@@ -104,10 +111,11 @@ struct run_summary {
     // are `not_run`, and the run exits 2.
     std::string broker_down;
     bool strict_waivers = false;
+    bool interrupted = false;  // stopped by SIGINT/SIGTERM: the results are partial
 
     std::size_t count(verdict v) const;
     std::size_t stale_waivers() const;
-    // 2: the broker stopped answering; 1: a MUST failed, a MUST case was unstable, a version was refused
+    // 130: interrupted; 2: the broker stopped answering; 1: a MUST failed, a MUST case was unstable, a version was refused
     // other than as unsupported, or (strict waivers) a waiver is stale; 2: errors only, or nothing
     // judged; otherwise 0.
     int exit_code() const;
@@ -134,5 +142,9 @@ std::string broker_unresponsive(const run_environment& env, codec::protocol_vers
 // connection problems (exit 2 in the CLI).
 run_summary run_suite(const run_options& options, const std::vector<case_def>& cases,
                       const statement_inventory& inventory);
+
+// One summary of several runs of the same suite over different targets (transports): results keep
+// their transport, notes name it, counts add up. A single run is returned as it is.
+run_summary merge_runs(std::vector<run_summary> runs);
 
 }  // namespace mqttspec::conformance

@@ -24,6 +24,8 @@
 // must see again besides the kind (the connection, the decode error).
 #pragma once
 
+#include <atomic>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -56,6 +58,8 @@ struct fuzz_options {
     std::chrono::milliseconds status_interval{2000};
     unsigned minimise_attempts = 64;
     std::FILE* status_out = stderr;
+    // Set (by a signal handler) to stop early: workers finish their sequence, findings are kept.
+    const std::atomic<bool>* interrupt = nullptr;
 };
 
 struct finding {
@@ -75,6 +79,7 @@ struct fuzz_result {
     std::size_t corpus_size = 0;
     std::uint64_t suspects_cleared = 0;  // barrier timeouts after which the broker proved alive
     std::uint64_t probes = 0;
+    bool interrupted = false;  // stopped by `interrupt` before the duration or iterations were reached
 };
 
 fuzz_result run_fuzzer(const fuzz_options& options);
