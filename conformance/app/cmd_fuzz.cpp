@@ -13,13 +13,14 @@
 
 #include "command.hpp"
 #include "interrupt.hpp"
-#include "mqttspec/netfuzz/cli.hpp"
+#include "mqttspec/net/target_options.hpp"
 #include "mqttspec/netfuzz/fuzzer.hpp"
 
 namespace mqttspec::app {
 namespace {
 
 namespace nf = mqttspec::netfuzz;
+namespace net = mqttspec::net;
 
 constexpr std::string_view fuzz_help_head = R"(usage: mqttspec fuzz (-h HOST [-p PORT] | -L URL) [options]
 
@@ -94,16 +95,16 @@ bool parse_seconds(const std::string& text, double& out, double min, double max)
 }
 
 int run(std::span<char*> args) {
-    nf::target_cli target;
+    net::target_cli target;
     nf::fuzz_options options;
     bool seed_given = false;
     double status_s = 2;
     for (std::size_t i = 1; i < args.size(); ++i) {
         std::string message;
-        switch (nf::parse_target_option(args, i, target, message)) {
-            case nf::option_match::yes: continue;
-            case nf::option_match::error: return usage_error(message);
-            case nf::option_match::no: break;
+        switch (net::parse_target_option(args, i, target, message)) {
+            case net::option_match::yes: continue;
+            case net::option_match::error: return usage_error(message);
+            case net::option_match::no: break;
         }
         const std::string_view a = args[i];
         std::string text;
@@ -114,7 +115,7 @@ int run(std::span<char*> args) {
         };
         if (a == "--help") {
             std::fwrite(fuzz_help_head.data(), 1, fuzz_help_head.size(), stdout);
-            std::fwrite(nf::target_help.data(), 1, nf::target_help.size(), stdout);
+            std::fwrite(net::target_help.data(), 1, net::target_help.size(), stdout);
             std::fwrite(fuzz_help_tail.data(), 1, fuzz_help_tail.size(), stdout);
             return exit_ok;
         } else if (a == "--seed") {
@@ -170,7 +171,7 @@ int run(std::span<char*> args) {
         }
     }
     std::string message;
-    const auto where = nf::make_target(target, message);
+    const auto where = net::make_target(target, message);
     if (!where) return usage_error(message);
     options.exec.where = *where;
     options.exec.connect_timeout = std::max(options.exec.probe_timeout, std::chrono::milliseconds(1000));
@@ -217,6 +218,14 @@ int run(std::span<char*> args) {
     std::fprintf(stderr, "mqttspec fuzz: %llu sequences in %.1f s (%.0f/s), %zu distinct broker responses, corpus %zu, %zu finding(s)\n",
                  static_cast<unsigned long long>(result.iterations), result.duration_s, rate, result.distinct_responses,
                  result.corpus_size, result.findings.size());
+    if (result.retained_problem.empty()) {
+        std::fprintf(stderr, "mqttspec fuzz: removed %zu retained message(s) under %s (a byte mutation can move a topic out of "
+                             "that prefix; such messages are not found and stay)\n",
+                     result.retained_cleared, std::string(nf::retained_filter).c_str());
+    } else {
+        std::fprintf(stderr, "mqttspec fuzz: removing the retained messages under %s stopped after %zu: %s; they may remain\n",
+                     std::string(nf::retained_filter).c_str(), result.retained_cleared, result.retained_problem.c_str());
+    }
     for (const auto& f : result.findings) {
         std::printf("FINDING %s: %s\n  reproducer: %s\n", f.kind.c_str(), f.details.c_str(), f.reproducer.c_str());
     }
@@ -233,6 +242,7 @@ int run(std::span<char*> args) {
         stats["liveness_probes"] = result.probes;
         stats["suspects_cleared"] = result.suspects_cleared;
         stats["interrupted"] = result.interrupted;
+        stats["retained_cleared"] = result.retained_cleared;
         auto& list = stats["findings"] = nlohmann::ordered_json::array();
         for (const auto& f : result.findings) {
             list.push_back({{"kind", f.kind}, {"details", f.details}, {"iteration", f.iteration}, {"reproducer", f.reproducer}});

@@ -6,13 +6,14 @@
 #include <string>
 
 #include "command.hpp"
-#include "mqttspec/netfuzz/cli.hpp"
+#include "mqttspec/net/target_options.hpp"
 #include "mqttspec/netfuzz/fuzzer.hpp"
 
 namespace mqttspec::app {
 namespace {
 
 namespace nf = mqttspec::netfuzz;
+namespace net = mqttspec::net;
 
 constexpr std::string_view replay_head = R"(usage: mqttspec replay FILE (-h HOST [-p PORT] | -L URL) [options]
 
@@ -46,17 +47,17 @@ int usage_error(const std::string& message) {
 }
 
 int run(std::span<char*> args) {
-    nf::target_cli target;
+    net::target_cli target;
     nf::replay_options options;
     std::string file;
     std::optional<unsigned> barrier_ms;
     std::optional<double> hang_s;
     for (std::size_t i = 1; i < args.size(); ++i) {
         std::string message;
-        switch (nf::parse_target_option(args, i, target, message)) {
-            case nf::option_match::yes: continue;
-            case nf::option_match::error: return usage_error(message);
-            case nf::option_match::no: break;
+        switch (net::parse_target_option(args, i, target, message)) {
+            case net::option_match::yes: continue;
+            case net::option_match::error: return usage_error(message);
+            case net::option_match::no: break;
         }
         const std::string_view a = args[i];
         std::string text;
@@ -73,7 +74,7 @@ int run(std::span<char*> args) {
         std::uint64_t n = 0;
         if (a == "--help") {
             std::fwrite(replay_head.data(), 1, replay_head.size(), stdout);
-            std::fwrite(nf::target_help.data(), 1, nf::target_help.size(), stdout);
+            std::fwrite(net::target_help.data(), 1, net::target_help.size(), stdout);
             std::fwrite(replay_tail.data(), 1, replay_tail.size(), stdout);
             return exit_ok;
         } else if (a == "--watch-pid") {
@@ -107,7 +108,7 @@ int run(std::span<char*> args) {
     }
     if (file.empty()) return usage_error("no reproducer file given");
     std::string message;
-    const auto where = nf::make_target(target, message);
+    const auto where = net::make_target(target, message);
     if (!where) return usage_error(message);
     options.exec.where = *where;
     if (barrier_ms) options.exec.barrier_timeout = std::chrono::milliseconds(*barrier_ms);

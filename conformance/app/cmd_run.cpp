@@ -20,31 +20,24 @@
 #include "mqttspec/conformance/paths.hpp"
 #include "mqttspec/conformance/report.hpp"
 #include "mqttspec/conformance/runner.hpp"
+#include "mqttspec/net/target_options.hpp"
 
 namespace mqttspec::app {
 namespace {
 
 namespace cf = mqttspec::conformance;
+namespace net = mqttspec::net;
 
-constexpr std::string_view run_help = R"(usage: mqttspec run (-h HOST [-p PORT] | -L URL [-L URL ...]) [options]
+constexpr std::string_view run_help_head = R"(usage: mqttspec run (-h HOST [-p PORT] | -L URL [-L URL ...]) [options]
 
 Runs the conformance cases against a broker and reports, statement by statement, where it breaks
 MQTT 3.1.1 / 5.0. Without a target this is a usage error; ci/run-suite starts a local mosquitto and
 runs the suite against it.
 
-target:
-  -h, --host HOST         broker host (TCP; TLS when --cafile/--capath/--cert/--insecure is given)
-  -p, --port PORT         port (default 1883, 8883 with TLS)
-  -L, --url URL           mqtt|mqtts|ws|wss://[user[:pass]@]host[:port][/path] (WebSocket path default /mqtt).
-                          Repeatable: one run over several transports (e.g. mqtt:// and ws:// of one
-                          broker) gives one report, each case named with its transport, one summary
-  -u, --username USER     user name for every connection (default: the profile's credentials)
-  -P, --pw, --password PASS
-  --cafile FILE           trusted CA certificates (PEM); default: the system's
-  --capath DIR            directory of trusted CA certificates
-  --cert FILE, --key FILE client certificate and key (PEM)
-  --insecure              do not verify the broker's certificate or host name
-  --tls-version V         tlsv1.2 or tlsv1.3
+)";
+
+constexpr std::string_view run_help_tail = R"(  Several -L (e.g. mqtt:// and ws:// of one broker) make one run over those transports:
+  one report, each case named with its transport, one summary line.
 
 selection and behaviour:
   -V, --protocol-version V
@@ -165,16 +158,18 @@ private:
 
 int run(std::span<char*> args) {
     cf::run_options options;
-    std::optional<std::string> host, username, password;
-    std::vector<std::string> urls;
+    net::target_cli target_options;
     std::optional<bool> progress_wanted;
-    bool quiet = false;
-    std::optional<unsigned> port;
-    cf::tls_options tls;
-    bool tls_requested = false, list_only = false, verbose = false;
+    bool quiet = false, list_only = false, verbose = false;
     std::string junit, json_file, html;
 
     for (std::size_t i = 1; i < args.size(); ++i) {
+        std::string message;
+        switch (net::parse_target_option(args, i, target_options, message)) {
+            case net::option_match::yes: continue;
+            case net::option_match::error: return usage_error(message);
+            case net::option_match::no: break;
+        }
         const std::string_view a = args[i];
         auto value = [&](std::string& out) -> bool {
             if (i + 1 >= args.size()) return false;
@@ -189,43 +184,10 @@ int run(std::span<char*> args) {
         };
         std::string text;
         if (a == "--help") {
-            std::fwrite(run_help.data(), 1, run_help.size(), stdout);
+            std::fwrite(run_help_head.data(), 1, run_help_head.size(), stdout);
+            std::fwrite(net::target_help.data(), 1, net::target_help.size(), stdout);
+            std::fwrite(run_help_tail.data(), 1, run_help_tail.size(), stdout);
             return exit_ok;
-        } else if (a == "-h" || a == "--host") {
-            if (!value(text)) return usage_error("missing value for " + std::string(a));
-            host = text;
-        } else if (a == "-p" || a == "--port") {
-            unsigned p = 0;
-            if (!number(p, 1, 65535)) return usage_error(std::string(a) + " needs a port 1..65535");
-            port = p;
-        } else if (a == "-L" || a == "--url") {
-            if (!value(text)) return usage_error("missing value for " + std::string(a));
-            urls.push_back(text);
-        } else if (a == "-u" || a == "--username") {
-            if (!value(text)) return usage_error("missing value for " + std::string(a));
-            username = text;
-        } else if (a == "-P" || a == "--pw" || a == "--password") {
-            if (!value(text)) return usage_error("missing value for " + std::string(a));
-            password = text;
-        } else if (a == "--cafile") {
-            if (!value(tls.cafile)) return usage_error("missing value for --cafile");
-            tls_requested = true;
-        } else if (a == "--capath") {
-            if (!value(tls.capath)) return usage_error("missing value for --capath");
-            tls_requested = true;
-        } else if (a == "--cert") {
-            if (!value(tls.certfile)) return usage_error("missing value for --cert");
-            tls_requested = true;
-        } else if (a == "--key") {
-            if (!value(tls.keyfile)) return usage_error("missing value for --key");
-            tls_requested = true;
-        } else if (a == "--insecure") {
-            tls.insecure = true;
-            tls_requested = true;
-        } else if (a == "--tls-version") {
-            if (!value(tls.version)) return usage_error("missing value for --tls-version");
-            if (tls.version != "tlsv1.2" && tls.version != "tlsv1.3") return usage_error("--tls-version must be tlsv1.2 or tlsv1.3");
-            tls_requested = true;
         } else if (a == "-V" || a == "--protocol") {
             if (!value(text)) return usage_error("missing value for " + std::string(a));
             if (text == "all") continue;
@@ -293,41 +255,15 @@ int run(std::span<char*> args) {
         return exit_ok;
     }
 
-    if (!urls.empty() && host) return usage_error("give either -h/--host or -L/--url, not both");
-    if (urls.empty() && !host && !port) {
-        return usage_error("no broker given: pass -h HOST [-p PORT] or -L mqtt://host:port (ci/run-suite starts a local mosquitto)");
+    std::string target_problem;
+    const auto targets = net::make_targets(target_options, target_problem);
+    if (targets.empty()) {
+        const bool none_given = target_options.urls.empty() && !target_options.host && !target_options.port;
+        return usage_error(target_problem + (none_given ? " (ci/run-suite starts a local mosquitto)" : ""));
     }
-    std::vector<cf::target> targets;
-    try {
-        if (!urls.empty()) {
-            if (port) return usage_error("give the port inside -L URL, not with -p");
-            for (const auto& u : urls) targets.push_back(cf::parse_url(u));
-        } else {
-            cf::target t;
-            t.kind = tls_requested ? cf::transport_kind::tls : cf::transport_kind::tcp;
-            t.host = host.value_or("localhost");
-            t.port = static_cast<std::uint16_t>(port.value_or(0));
-            targets.push_back(t);
-        }
-    } catch (const cf::target_error& e) {
-        return usage_error(e.what());
-    }
-    const bool any_tls = std::any_of(targets.begin(), targets.end(), [](const cf::target& t) { return t.uses_tls(); });
-    if (tls_requested && !any_tls) return usage_error("TLS options given for a non-TLS URL (use mqtts:// or wss://)");
     for (std::size_t k = 0; k < targets.size(); ++k) {
         for (std::size_t j = 0; j < k; ++j) {
             if (targets[j].kind == targets[k].kind) return usage_error("two -L URLs with the same scheme: one report names cases by transport");
-        }
-        auto& t = targets[k];
-        t.tls = tls;
-        if (username) t.username = username;
-        if (password) t.password = password;
-        if (t.password && !t.username) return usage_error("a password needs a user name (-u)");
-    }
-    for (const auto* file : {&tls.cafile, &tls.certfile, &tls.keyfile}) {
-        if (!file->empty() && ::access(file->c_str(), R_OK) != 0) {
-            std::fprintf(stderr, "mqttspec run: cannot read %s: %s\n", file->c_str(), std::strerror(errno));
-            return exit_usage;
         }
     }
 

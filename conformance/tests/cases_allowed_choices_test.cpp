@@ -314,10 +314,10 @@ verdict protocol_level_case(const std::string& answer, bool close, std::set<code
         }
     });
     const std::string id = "v311/connect/protocol-level-unsupported";
-    auto env = fake_environment(broker);
+    auto env = testing::fake_environment(broker);
     env.accepted_versions = std::move(spoken);
-    const auto r = run_case(find_case(id), env, 0);
-    log_case_run(id, r.result);
+    const auto r = run_case(testing::find_case(id), env, 0);
+    testing::log_case_run(id, r.result);
     return r.result;
 }
 

@@ -8,7 +8,7 @@
 #include "mqttspec/conformance/pattern.hpp"
 #include "mqttspec/conformance/profile.hpp"
 #include "mqttspec/conformance/runner.hpp"
-#include "mqttspec/conformance/target.hpp"
+#include "mqttspec/conformance/net_types.hpp"
 
 namespace mqttspec::conformance {
 namespace {

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <set>
 
 #include "mqttspec/conformance/report.hpp"
 
@@ -101,6 +103,73 @@ TEST(Report, ConsoleEndsWithTheSummaryLine) {
     EXPECT_NE(text.find("[FAIL] v5/publish/b"), std::string::npos);
     EXPECT_NE(text.find("expected: <expected"), std::string::npos);
     EXPECT_EQ(text.find("\033["), std::string::npos);  // no colour unless asked
+}
+
+std::string console_text(const run_summary& s, const console_options& o) {
+    char* buffer = nullptr;
+    std::size_t size = 0;
+    std::FILE* out = open_memstream(&buffer, &size);
+    write_console(out, s, o);
+    std::fclose(out);
+    std::string text(buffer, size);
+    std::free(buffer);
+    return text;
+}
+
+run_summary over(const std::string& scheme) {
+    auto s = sample();
+    s.target_url = scheme + "://h";
+    s.transports = {scheme};
+    for (auto& r : s.results) r.transport = scheme;
+    return s;
+}
+
+TEST(Report, RecapListsEveryNonPassingCaseAndQuietHidesPasses) {
+    const auto full = console_text(sample(), {});
+    const auto recap = full.substr(full.find("not passing (3)"));
+    for (const char* id : {"v5/publish/b", "v5/publish/d", "v5/publish/f"}) EXPECT_NE(recap.find(id), std::string::npos) << id;
+    EXPECT_EQ(recap.find("v5/publish/a "), std::string::npos);
+    EXPECT_NE(full.find("results per section"), std::string::npos);
+    EXPECT_NE(full.find("[PASS] v5/publish/a"), std::string::npos);
+    const auto quiet = console_text(sample(), {.quiet = true});
+    EXPECT_EQ(quiet.find("[PASS] v5/publish/a"), std::string::npos);
+    EXPECT_NE(quiet.find("[FAIL] v5/publish/b"), std::string::npos);
+    EXPECT_EQ(quiet.find("results per section"), std::string::npos);
+    EXPECT_EQ(quiet.substr(quiet.rfind('\n', quiet.size() - 2) + 1),
+              "1 passed, 1 failed, 1 skipped, 1 non-strict, 1 waived, 1 errors, 0 unstable, 0 not run\n");
+}
+
+TEST(Report, SeveralTransportsMakeOneReportWithEachCasesTransport) {
+    std::vector<run_summary> runs;
+    runs.push_back(over("mqtt"));
+    runs.push_back(over("ws"));
+    const auto merged = merge_runs(std::move(runs));
+    ASSERT_EQ(merged.results.size(), 12u);
+    EXPECT_EQ(merged.transports, (std::vector<std::string>{"mqtt", "ws"}));
+    EXPECT_EQ(merged.count(verdict::failed), 2u);
+    const auto j = to_json_report(merged);
+    EXPECT_EQ(j["transports"], json::array({"mqtt", "ws"}));
+    std::set<std::pair<std::string, std::string>> identities;
+    for (const auto& c : j["cases"]) identities.emplace(c["transport"].get<std::string>(), c["id"].get<std::string>());
+    EXPECT_EQ(identities.size(), 12u);
+    const auto junit = to_junit(merged);
+    EXPECT_NE(junit.find("classname=\"ws.v5.publish\""), std::string::npos);
+    EXPECT_NE(junit.find("classname=\"mqtt.v5.publish\""), std::string::npos);
+    EXPECT_NE(junit.find("MQTT 5 over ws / 3.3 PUBLISH"), std::string::npos);
+    const auto text = console_text(merged, {});
+    EXPECT_NE(text.find("MQTT 5 over mqtt"), std::string::npos);
+    EXPECT_NE(text.find("v5/publish/b over ws"), std::string::npos);
+    EXPECT_NE(text.find("2 passed, 2 failed, 2 skipped"), std::string::npos);
+}
+
+TEST(Report, InterruptedRunsSayItEverywhereAndExit130) {
+    auto s = sample();
+    s.interrupted = true;
+    s.results[0].result = verdict::not_run;
+    EXPECT_EQ(s.exit_code(), 130);
+    EXPECT_TRUE(to_json_report(s)["interrupted"].get<bool>());
+    EXPECT_NE(to_junit(s).find("mqttspec (interrupted)"), std::string::npos);
+    EXPECT_NE(console_text(s, {}).find("INTERRUPTED"), std::string::npos);
 }
 
 }  // namespace

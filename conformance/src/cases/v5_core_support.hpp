@@ -11,7 +11,7 @@
 
 #include "mqttspec/codec/json.hpp"
 #include "mqttspec/conformance/case.hpp"
-#include "mqttspec/conformance/transport.hpp"
+#include "mqttspec/conformance/net_types.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 
 namespace mqttspec::conformance::v5core {

@@ -30,7 +30,7 @@
 #include "mqttspec/codec/codec.hpp"
 #include "mqttspec/conformance/client.hpp"
 #include "mqttspec/conformance/profile.hpp"
-#include "mqttspec/conformance/target.hpp"
+#include "mqttspec/conformance/net_types.hpp"
 #include "mqttspec/conformance/transcript.hpp"
 #include "mqttspec/conformance/verdict.hpp"
 

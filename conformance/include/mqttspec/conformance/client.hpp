@@ -23,7 +23,7 @@
 #include "mqttspec/codec/codec.hpp"
 #include "mqttspec/conformance/pattern.hpp"
 #include "mqttspec/conformance/transcript.hpp"
-#include "mqttspec/conformance/transport.hpp"
+#include "mqttspec/conformance/net_types.hpp"
 #include "mqttspec/conformance/verdict.hpp"
 
 namespace mqttspec::conformance {

@@ -12,7 +12,7 @@
 
 #include "mqttspec/codec/types.hpp"
 #include "mqttspec/conformance/pattern.hpp"
-#include "mqttspec/conformance/target.hpp"
+#include "mqttspec/conformance/net_types.hpp"
 
 namespace mqttspec::conformance {
 

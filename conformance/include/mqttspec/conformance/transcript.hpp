@@ -17,7 +17,7 @@
 #include <mqttspec/codec/packets.hpp>
 
 #include "mqttspec/conformance/pattern.hpp"
-#include "mqttspec/conformance/transport.hpp"
+#include "mqttspec/conformance/net_types.hpp"
 
 namespace mqttspec::conformance {
 

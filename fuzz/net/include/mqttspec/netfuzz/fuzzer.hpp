@@ -25,6 +25,7 @@
 #pragma once
 
 #include <atomic>
+#include <string_view>
 
 #include <chrono>
 #include <cstdint>
@@ -60,7 +61,11 @@ struct fuzz_options {
     std::FILE* status_out = stderr;
     // Set (by a signal handler) to stop early: workers finish their sequence, findings are kept.
     const std::atomic<bool>* interrupt = nullptr;
+    bool clean_retained = true;  // at the end, remove the retained messages under retained_filter
 };
+
+// Every topic the generator uses starts with "mqttspec-fuzz/w<worker>/".
+inline constexpr std::string_view retained_filter = "mqttspec-fuzz/#";
 
 struct finding {
     std::string kind;
@@ -80,6 +85,8 @@ struct fuzz_result {
     std::uint64_t suspects_cleared = 0;  // barrier timeouts after which the broker proved alive
     std::uint64_t probes = 0;
     bool interrupted = false;  // stopped by `interrupt` before the duration or iterations were reached
+    std::size_t retained_cleared = 0;  // retained messages removed at the end
+    std::string retained_problem;      // why the removal stopped early (empty: it completed)
 };
 
 fuzz_result run_fuzzer(const fuzz_options& options);

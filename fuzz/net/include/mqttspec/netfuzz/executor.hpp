@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "mqttspec/conformance/target.hpp"
-#include "mqttspec/conformance/transport.hpp"
+#include "mqttspec/net/target.hpp"
+#include "mqttspec/net/transport.hpp"
 #include "mqttspec/netfuzz/fast_tcp.hpp"
 #include "mqttspec/netfuzz/sequence.hpp"
 
@@ -30,7 +30,7 @@ class io_context;
 namespace mqttspec::netfuzz {
 
 struct executor_options {
-    conformance::target where;
+    net::target where;
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds barrier_timeout{1000};  // per barrier, before suspecting a hang
     std::chrono::milliseconds probe_timeout{5000};    // liveness probe: generous on purpose
@@ -77,10 +77,14 @@ public:
     // Fresh connection, CONNECT (3.1.1, clean session, the target's credentials), PINGREQ; ok when
     // CONNACK and PINGRESP both arrive before the probe deadline.
     probe_result probe();
+    // Removes the retained messages on topics matching `filter` (a fresh 3.1.1 connection subscribes,
+    // collects the retained PUBLISHes up to a PINGRESP, and publishes an empty retained message to
+    // each). Returns how many it cleared; `problem` says what stopped it early.
+    std::size_t clear_retained(const std::string& filter, std::string& problem);
     const executor_options& options() const noexcept { return options_; }
 
 private:
-    std::unique_ptr<conformance::transport> open_transport();
+    std::unique_ptr<net::transport> open_transport();
 
     executor_options options_;
     std::unique_ptr<boost::asio::io_context> io_;

@@ -1,6 +1,7 @@
-#include "mqttspec/conformance/transport.hpp"
+#include "mqttspec/net/transport.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange without including it
 
@@ -12,7 +13,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <optional>
 
-namespace mqttspec::conformance {
+namespace mqttspec::net {
 
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
@@ -109,6 +110,31 @@ bool is_ip_address(const std::string& host) {
     return !ec;
 }
 
+// Why certificate verification failed, in words a user can act on, with the option that helps.
+std::string certificate_problem(long verify_result, const target& t) {
+    std::string why = X509_verify_cert_error_string(verify_result);
+    switch (verify_result) {
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            return why + ": the broker's certificate is not signed by a CA this run trusts" +
+                   (t.tls.cafile.empty() && t.tls.capath.empty() ? " (pass its CA with --cafile FILE" : " (check --cafile/--capath") +
+                   ", or --insecure to skip verification)";
+        case X509_V_ERR_HOSTNAME_MISMATCH:
+        case X509_V_ERR_IP_ADDRESS_MISMATCH:
+            return why + ": the certificate does not name '" + t.host +
+                   "' (connect with a host name it names, or --insecure to skip verification)";
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            return why + ": the broker's certificate has expired (renew it, or --insecure to skip verification)";
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            return why + ": the broker's certificate is not valid yet (check the clocks, or --insecure)";
+        default:
+            return why;
+    }
+}
+
 // One class for the four stacks; `Stream` is the outermost layer.
 template <class Stream>
 class stream_transport final : public transport {
@@ -170,7 +196,17 @@ public:
             if (!is_ip_address(target_.host)) {
                 SSL_set_tlsext_host_name(tls_stream.native_handle(), target_.host.c_str());
             }
-            if (!target_.tls.insecure) tls_stream.set_verify_callback(ssl::host_name_verification(target_.host));
+            long first_rejection = X509_V_OK;  // why verification failed, as OpenSSL saw it
+            if (!target_.tls.insecure) {
+                // OpenSSL's own name check, so that a mismatch reaches the callback with its reason.
+                X509_VERIFY_PARAM* param = SSL_get0_param(tls_stream.native_handle());
+                if (is_ip_address(target_.host)) X509_VERIFY_PARAM_set1_ip_asc(param, target_.host.c_str());
+                else SSL_set1_host(tls_stream.native_handle(), target_.host.c_str());
+                tls_stream.set_verify_callback([&first_rejection](bool preverified, ssl::verify_context& ctx) {
+                    if (!preverified && first_rejection == X509_V_OK) first_rejection = X509_STORE_CTX_get_error(ctx.native_handle());
+                    return preverified;
+                });
+            }
             done = false;
             tls_stream.async_handshake(ssl::stream_base::client, [&](const error_code& e) {
                 ec = e;
@@ -178,8 +214,9 @@ public:
             });
             wait(done, until, "TLS handshake with " + target_.url());
             if (ec) {
-                throw transport_error(transport_errc::tls_handshake,
-                                      "TLS handshake with " + target_.url() + " failed: " + ec.message());
+                std::string why = ec.message();
+                if (first_rejection != X509_V_OK) why += ": " + certificate_problem(first_rejection, target_);
+                throw transport_error(transport_errc::tls_handshake, "TLS handshake with " + target_.url() + " failed: " + why);
             }
         }
         if constexpr (has_ws) {
@@ -301,4 +338,4 @@ std::unique_ptr<transport> make_transport(asio::io_context& io, const target& t)
     throw transport_error(transport_errc::io, "unknown transport kind");
 }
 
-}  // namespace mqttspec::conformance
+}  // namespace mqttspec::net

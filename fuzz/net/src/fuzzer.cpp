@@ -26,7 +26,7 @@ namespace mqttspec::netfuzz {
 
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
-using conformance::clock;
+using net::clock;
 
 process_sample sample_process(int pid) {
     process_sample s;
@@ -493,6 +493,12 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
     result.corpus_size = st.corpus.load();
     result.suspects_cleared = st.suspects_cleared.load();
     result.probes = st.probes.load();
+    // The sessions published retained messages under the fuzzer's topic prefix: remove them, so that a
+    // broker is left as it was found (topics a byte mutation moved out of the prefix are not found).
+    if (opt.clean_retained) {
+        executor cleaner(opt.exec);
+        result.retained_cleared = cleaner.clear_retained(std::string(retained_filter), result.retained_problem);
+    }
     return result;
 }
 

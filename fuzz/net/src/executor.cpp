@@ -5,6 +5,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <optional>
+#include <set>
+#include <stdexcept>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,10 +20,10 @@ namespace mqttspec::netfuzz {
 
 namespace {
 
-using conformance::clock;
-using conformance::read_status;
-using conformance::transport_errc;
-using conformance::transport_error;
+using net::clock;
+using net::read_status;
+using net::transport_errc;
+using net::transport_error;
 using codec::protocol_version;
 
 std::uint64_t fnv(std::uint64_t h, std::string_view s) {
@@ -106,7 +108,7 @@ struct reply_decoder {
 };
 
 struct connection {
-    std::unique_ptr<conformance::transport> t;
+    std::unique_ptr<net::transport> t;
     bool opened = false;
     bool finished = false;  // closed by the peer or by us
     frame_tracker framing;
@@ -131,14 +133,14 @@ struct connection {
 
 executor::executor(executor_options options)
     : options_(std::move(options)), io_(std::make_unique<boost::asio::io_context>()) {
-    if (options_.where.kind == conformance::transport_kind::tcp && !options_.generic_transport) {
+    if (options_.where.kind == net::transport_kind::tcp && !options_.generic_transport) {
         resolved_ = resolve_once(options_.where);
     }
 }
 
-std::unique_ptr<conformance::transport> executor::open_transport() {
+std::unique_ptr<net::transport> executor::open_transport() {
     if (resolved_) return make_fast_tcp_transport(*resolved_, options_.where.url());
-    return conformance::make_transport(*io_, options_.where);
+    return net::make_transport(*io_, options_.where);
 }
 
 executor::~executor() = default;
@@ -199,7 +201,7 @@ outcome executor::run(const sequence& s) {
         }
     };
 
-    auto read_once = [&](std::size_t index, connection& c, conformance::deadline until) -> read_status {
+    auto read_once = [&](std::size_t index, connection& c, net::deadline until) -> read_status {
         const auto r = c.t->read(chunk, until);
         if (r.status == read_status::data) absorb(index, c);
         if (r.status == read_status::closed) {
@@ -317,6 +319,65 @@ outcome executor::run(const sequence& s) {
     }
     out.signature = h;
     return out;  // connections close here, as the vector goes
+}
+
+std::size_t executor::clear_retained(const std::string& filter, std::string& problem) {
+    const auto until = clock::now() + options_.probe_timeout * 4;
+    auto t = open_transport();
+    codec::stream_decoder decoder(protocol_version::v3_1_1, {.sender = codec::sender::server});
+    std::vector<std::uint8_t> chunk;
+    // Reads until a packet of type `want` arrives; retained PUBLISHes seen meanwhile go to `topics`.
+    std::set<std::string> topics;
+    auto read_until = [&](codec::packet_type want) {
+        for (;;) {
+            for (;;) {
+                auto d = decoder.next();
+                if (d.status == codec::decode_status::error) throw std::runtime_error("undecodable packet from the broker");
+                if (d.status != codec::decode_status::ok) break;
+                if (const auto* p = std::get_if<codec::publish_packet>(&d.pkt); p && p->retain && !p->payload.empty()) {
+                    topics.emplace(p->topic);
+                }
+                if (codec::type_of(d.pkt) == want) return;
+            }
+            chunk.clear();
+            const auto r = t->read(chunk, until);
+            if (r.status == read_status::timeout) throw std::runtime_error("no answer before the deadline");
+            if (r.status == read_status::closed) throw std::runtime_error("the broker closed the connection (" + r.detail + ")");
+            decoder.feed(chunk);
+        }
+    };
+    try {
+        t->connect(until);
+        codec::connect_packet c;
+        c.protocol_level = 4;
+        c.client_id = options_.probe_client_id + "-cleanup";
+        c.keep_alive = 30;
+        if (options_.where.username) c.username = *options_.where.username;
+        if (options_.where.password) c.password = *options_.where.password;
+        t->write(codec::encode(c, protocol_version::v3_1_1), until);
+        read_until(codec::packet_type::connack);
+        codec::subscribe_packet sub;
+        sub.packet_id = 1;
+        sub.subscriptions.push_back({.filter = filter, .qos = 0});
+        t->write(codec::encode(sub, protocol_version::v3_1_1), until);
+        read_until(codec::packet_type::suback);
+        static const std::vector<std::uint8_t> pingreq{0xC0, 0x00};
+        t->write(pingreq, until);
+        read_until(codec::packet_type::pingresp);  // the retained messages come before it in practice
+        for (const auto& topic : topics) {
+            codec::publish_packet clear;
+            clear.retain = true;
+            clear.topic = topic;
+            t->write(codec::encode(clear, protocol_version::v3_1_1), until);
+        }
+        t->write(pingreq, until);
+        read_until(codec::packet_type::pingresp);
+        static const std::vector<std::uint8_t> disconnect{0xE0, 0x00};
+        t->write(disconnect, until);
+    } catch (const std::exception& e) {
+        problem = e.what();
+    }
+    return topics.size();
 }
 
 probe_result executor::probe() {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace mqttspec::conformance {
+namespace mqttspec::net {
 
 enum class transport_kind : std::uint8_t { tcp, tls, ws, wss };
 
@@ -48,4 +48,4 @@ struct target_error : std::invalid_argument {
 // Throws target_error naming what is wrong.
 target parse_url(std::string_view url);
 
-}  // namespace mqttspec::conformance
+}  // namespace mqttspec::net

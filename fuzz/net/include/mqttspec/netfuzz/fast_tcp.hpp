@@ -9,8 +9,8 @@
 #include <optional>
 #include <sys/socket.h>
 
-#include "mqttspec/conformance/target.hpp"
-#include "mqttspec/conformance/transport.hpp"
+#include "mqttspec/net/target.hpp"
+#include "mqttspec/net/transport.hpp"
 
 namespace mqttspec::netfuzz {
 
@@ -21,8 +21,8 @@ struct resolved_address {
 
 // nullopt when the host does not resolve (the caller falls back to the engine's transport, which
 // reports the error in its words).
-std::optional<resolved_address> resolve_once(const conformance::target& t);
+std::optional<resolved_address> resolve_once(const net::target& t);
 
-std::unique_ptr<conformance::transport> make_fast_tcp_transport(const resolved_address& address, std::string url);
+std::unique_ptr<net::transport> make_fast_tcp_transport(const resolved_address& address, std::string url);
 
 }  // namespace mqttspec::netfuzz

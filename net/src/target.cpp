@@ -1,8 +1,8 @@
-#include "mqttspec/conformance/target.hpp"
+#include "mqttspec/net/target.hpp"
 
 #include <charconv>
 
-namespace mqttspec::conformance {
+namespace mqttspec::net {
 
 std::string_view to_string(transport_kind k) noexcept {
     switch (k) {
@@ -89,4 +89,4 @@ target parse_url(std::string_view url) {
     return t;
 }
 
-}  // namespace mqttspec::conformance
+}  // namespace mqttspec::net

@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "mqttspec/conformance/target.hpp"
+#include "mqttspec/net/target.hpp"
 
 namespace boost::asio {
 class io_context;
 }
 
-namespace mqttspec::conformance {
+namespace mqttspec::net {
 
 using clock = std::chrono::steady_clock;
 using deadline = clock::time_point;
@@ -70,4 +70,4 @@ public:
 // A transport of the target's kind bound to `io`. Nothing happens until connect().
 std::unique_ptr<transport> make_transport(boost::asio::io_context& io, const target& t);
 
-}  // namespace mqttspec::conformance
+}  // namespace mqttspec::net

@@ -1,8 +1,13 @@
-#include "mqttspec/netfuzz/cli.hpp"
+#include "mqttspec/net/target_options.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
-namespace mqttspec::netfuzz {
+namespace mqttspec::net {
 
 option_match parse_target_option(std::span<char*> args, std::size_t& i, target_cli& cli, std::string& message) {
     const std::string_view a = args[i];
@@ -29,7 +34,7 @@ option_match parse_target_option(std::span<char*> args, std::size_t& i, target_c
         cli.port = p;
     } else if (a == "-L" || a == "--url") {
         if (!value(text)) return option_match::error;
-        cli.url = text;
+        cli.urls.push_back(text);
     } else if (a == "-u" || a == "--username") {
         if (!value(text)) return option_match::error;
         cli.username = text;
@@ -64,43 +69,54 @@ option_match parse_target_option(std::span<char*> args, std::size_t& i, target_c
     return option_match::yes;
 }
 
-std::optional<conformance::target> make_target(const target_cli& cli, std::string& message) {
-    if (cli.url && cli.host) {
-        message = "give either -h/--host or -L/--url, not both";
-        return std::nullopt;
-    }
-    if (!cli.url && !cli.host && !cli.port) {
-        message = "no broker given: pass -h HOST [-p PORT] or -L mqtt://host:port";
-        return std::nullopt;
-    }
-    conformance::target t;
-    if (cli.url) {
-        if (cli.port) {
-            message = "give the port inside -L URL, not with -p";
-            return std::nullopt;
-        }
+std::vector<target> make_targets(const target_cli& cli, std::string& message) {
+    auto fail = [&](std::string why) {
+        message = std::move(why);
+        return std::vector<target>{};
+    };
+    if (!cli.urls.empty() && cli.host) return fail("give either -h/--host or -L/--url, not both");
+    if (cli.urls.empty() && !cli.host && !cli.port) return fail("no broker given: pass -h HOST [-p PORT] or -L mqtt://host:port");
+    if (!cli.urls.empty() && cli.port) return fail("give the port inside -L URL, not with -p");
+    std::vector<target> out;
+    for (const auto& url : cli.urls) {
         try {
-            t = conformance::parse_url(*cli.url);
-        } catch (const conformance::target_error& e) {
-            message = std::string("bad -L URL: ") + e.what();
-            return std::nullopt;
+            out.push_back(parse_url(url));
+        } catch (const target_error& e) {
+            return fail(std::string("bad -L URL: ") + e.what());
         }
-        const auto kind = t.kind;
-        const auto tls = cli.tls;
-        if (cli.tls_requested && !t.uses_tls()) {
-            message = "TLS options given but the URL scheme " + std::string(conformance::to_string(kind)) + " is not TLS (use mqtts:// or wss://)";
-            return std::nullopt;
-        }
-        t.tls = tls;
-    } else {
-        t.kind = cli.tls_requested ? conformance::transport_kind::tls : conformance::transport_kind::tcp;
+    }
+    if (cli.urls.empty()) {
+        target t;
+        t.kind = cli.tls_requested ? transport_kind::tls : transport_kind::tcp;
         t.host = cli.host.value_or("localhost");
         t.port = static_cast<std::uint16_t>(cli.port.value_or(0));
-        t.tls = cli.tls;
+        out.push_back(std::move(t));
     }
-    if (cli.username) t.username = cli.username;
-    if (cli.password) t.password = cli.password;
-    return t;
+    if (cli.tls_requested && std::none_of(out.begin(), out.end(), [](const target& t) { return t.uses_tls(); })) {
+        return fail("TLS options given but no target uses TLS (use mqtts:// or wss://)");
+    }
+    for (auto& t : out) {
+        t.tls = cli.tls;
+        if (cli.username) t.username = cli.username;
+        if (cli.password) t.password = cli.password;
+        if (t.password && !t.username) return fail("a password needs a user name (-u, or user:pass@ in the URL)");
+    }
+    for (const auto& [option, file] : {std::pair{"--cafile", &cli.tls.cafile}, {"--cert", &cli.tls.certfile}, {"--key", &cli.tls.keyfile}}) {
+        if (!file->empty() && ::access(file->c_str(), R_OK) != 0) {
+            return fail(std::string("cannot read ") + option + " " + *file + ": " + std::strerror(errno));
+        }
+    }
+    return out;
 }
 
-}  // namespace mqttspec::netfuzz
+std::optional<target> make_target(const target_cli& cli, std::string& message) {
+    if (cli.urls.size() > 1) {
+        message = "give one -L URL (only mqttspec run takes several)";
+        return std::nullopt;
+    }
+    auto targets = make_targets(cli, message);
+    if (targets.empty()) return std::nullopt;
+    return std::move(targets.front());
+}
+
+}  // namespace mqttspec::net

@@ -13,14 +13,14 @@
 
 namespace mqttspec::netfuzz {
 
-using conformance::clock;
-using conformance::deadline;
-using conformance::read_outcome;
-using conformance::read_status;
-using conformance::transport_errc;
-using conformance::transport_error;
+using net::clock;
+using net::deadline;
+using net::read_outcome;
+using net::read_status;
+using net::transport_errc;
+using net::transport_error;
 
-std::optional<resolved_address> resolve_once(const conformance::target& t) {
+std::optional<resolved_address> resolve_once(const net::target& t) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -52,7 +52,7 @@ bool wait_for(int fd, short events, deadline until) {
     }
 }
 
-class fast_tcp_transport final : public conformance::transport {
+class fast_tcp_transport final : public net::transport {
 public:
     fast_tcp_transport(const resolved_address& a, std::string url) : address_(a), url_(std::move(url)) {}
     ~fast_tcp_transport() override { close(); }
@@ -152,7 +152,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<conformance::transport> make_fast_tcp_transport(const resolved_address& address, std::string url) {
+std::unique_ptr<net::transport> make_fast_tcp_transport(const resolved_address& address, std::string url) {
     return std::make_unique<fast_tcp_transport>(address, std::move(url));
 }
 
