@@ -66,6 +66,7 @@ public:
             length |= static_cast<std::uint32_t>(b & 0x7F) << shift;
             shift += 7;
             if ((b & 0x80) == 0) break;
+            if (i == 3) return out;  // a fifth length byte: malformed (2.2.3), the caller's decoder says so
         }
         for (std::uint32_t i = 0; i < length; ++i) out.push_back(read_byte());
         return out;

@@ -91,6 +91,25 @@ struct broker_faults {
     bool qos2_packet_id_never_released = false;     // PUBREL does not free the Packet Identifier
     bool shared_to_every_member = false;
     bool retained_to_shared = false;
+    // proofs-a: connection, ordering, acknowledgement and shared-subscription rules.
+    bool serves_before_connect = false;               // a first packet other than CONNECT is served (3.1.0-1: close)
+    std::optional<std::uint8_t> bad_first_packet_connack;  // CONNACK with this code before closing on a bad first packet
+    bool processes_packet_after_refused_connect = false;  // the packet after a refused CONNECT is processed, then the close (3.1.4-5/-6)
+    bool accepts_unknown_protocol_level = false;      // a CONNECT of protocol level 6 is served as 5.0 (3.1.2-2)
+    std::optional<std::size_t> longest_client_id;     // longer Client Identifiers are refused (3.1.3-5 allows 23)
+    bool awaits_five_byte_remaining_length = false;   // a fifth Remaining Length byte is read as length (1.5.5 / 2.2.3)
+    bool connack_after_next_answer = false;           // CONNACK sent after the answer to the next packet (3.2.0-1)
+    bool acknowledgements_swapped = false;            // each PUBACK / PUBREC sent after the next packet (4.6)
+    bool deliveries_swapped = false;                  // each PUBLISH to a client sent after the next packet (4.6)
+    bool last_matching_subscription_only = false;     // overlapping subscriptions: only the last one counts
+    bool acknowledges_qos0 = false;                   // a QoS 0 PUBLISH gets a PUBACK (3.3.4-1)
+    bool error_puback_keeps_message = false;          // PUBACK >= 0x80 does not end the exchange (4.4.0-2)
+    bool flagged_disconnect_taken_as_normal = false;  // DISCONNECT with reserved flags set treated as 0x00 (3.14.1-1)
+    bool control_packets_held_at_zero_quota = false;  // SUBACK/UNSUBACK/PINGRESP withheld while no send quota (4.9)
+    bool disconnect_expiry_after_zero_accepted = false;  // DISCONNECT expiry > 0 after CONNECT's 0 honoured (3.14.2-2)
+    bool shared_inflight_dropped_on_disconnect = false;  // unfinished shared deliveries not resumed (4.8.2-4)
+    bool shared_refusal_reoffered = false;            // a shared message refused with PUBACK >= 0x80 goes to another member (4.8.2-6)
+    bool first_shared_group_only = false;             // one Shared Subscription group gets the message, not each (4.5.0-1)
 };
 
 // Ready-made faults, each a rule of the standard broken on purpose.
@@ -232,6 +251,7 @@ private:
         std::uint8_t qos = 0;
         bool retain = false;
         std::vector<std::uint32_t> identifiers;
+        std::string shared_filter;  // "$share/g/f" when a Shared Subscription chose this session
     };
     struct in_flight {
         std::uint16_t packet_id = 0;
@@ -261,6 +281,7 @@ private:
         std::uint16_t receive_maximum = 65535;
         std::uint32_t maximum_packet_size = 0;  // 0: no limit announced
         std::map<std::uint16_t, std::string> topic_aliases;
+        std::optional<std::vector<std::uint8_t>> held;  // proofs-a: a packet held back, sent after the next one
     };
 
     static constexpr std::uint16_t topic_alias_maximum = 10;
@@ -272,11 +293,31 @@ private:
     void send(connection& c, codec::packet p) {
         if (!c.open) return;
         if (faults_.before_send && !faults_.before_send(p, c.version)) return;
+        const auto type = codec::type_of(p);
+        if (faults_.control_packets_held_at_zero_quota && c.session && c.session->outgoing.size() >= c.receive_maximum &&
+            (type == packet_type::suback || type == packet_type::unsuback || type == packet_type::pingresp)) {
+            return;
+        }
         try {
-            c.io->send(codec::encode(p, c.version));
+            auto bytes = codec::encode(p, c.version);
+            if (holds_back(type) && !c.held) {
+                c.held = std::move(bytes);
+                return;
+            }
+            c.io->send(bytes);
+            if (c.held) {
+                c.io->send(*c.held);
+                c.held.reset();
+            }
         } catch (const std::exception&) {
             c.open = false;
         }
+    }
+    // proofs-a: packets a fault sends one place later than the order the standard requires.
+    bool holds_back(packet_type type) const {
+        return (faults_.connack_after_next_answer && type == packet_type::connack) ||
+               (faults_.acknowledgements_swapped && (type == packet_type::puback || type == packet_type::pubrec)) ||
+               (faults_.deliveries_swapped && type == packet_type::publish);
     }
     void close(connection& c, std::optional<std::uint8_t> disconnect_reason) {
         if (disconnect_reason && c.version == codec::protocol_version::v5) {
@@ -392,6 +433,7 @@ private:
                 if (!matches(filter, m.topic)) continue;
                 if ((e.no_local || faults_.no_local_always) && m.publisher == s->client_id && !faults_.ignores_no_local) continue;
                 if (d && faults_.first_matching_subscription_only) continue;
+                if (faults_.last_matching_subscription_only) d.reset();
                 if (!d) d = delivery{m, 0, false, {}};
                 // One copy for overlapping subscriptions: the highest granted QoS (MQTT-3.3.4-2) and
                 // every identifier (3.3.4).
@@ -404,7 +446,10 @@ private:
                 delivered = true;
             }
         }
+        bool group_served = false;
         for (auto& [filter, members] : groups) {
+            if (group_served && faults_.first_shared_group_only) break;
+            group_served = true;
             // One member per group; prefer a connected one, rotate among them.
             auto& turn = share_turn_[filter];
             std::size_t pick = turn % members.size();
@@ -418,7 +463,7 @@ private:
             ++turn;
             for (std::size_t i = 0; i < members.size(); ++i) {
                 if (i != pick && !faults_.shared_to_every_member) continue;
-                delivery d{m, qos_for(m.qos, members[i].entry.qos), false, {}};
+                delivery d{m, qos_for(m.qos, members[i].entry.qos), false, {}, filter};
                 if (members[i].entry.identifier) d.identifiers.push_back(*members[i].entry.identifier);
                 deliver(*members[i].session, std::move(d));
             }
@@ -432,6 +477,9 @@ private:
         if (s && s->conn == &c) {
             s->conn = nullptr;
             s->disconnected_at = clock::now();
+            if (faults_.shared_inflight_dropped_on_disconnect) {
+                std::erase_if(s->outgoing, [](const in_flight& f) { return !f.d.shared_filter.empty(); });
+            }
             if (!s->persistent) {
                 const auto it = sessions_.find(s->client_id);
                 if (it != sessions_.end() && it->second == s) sessions_.erase(it);
@@ -449,6 +497,10 @@ private:
             return false;
         }
         std::string client_id(p.client_id);
+        if (faults_.longest_client_id && client_id.size() > *faults_.longest_client_id) {
+            send(c, codec::connack_packet{.reason_code = v5 ? codec::reason::client_identifier_not_valid : std::uint8_t{2}});
+            return false;
+        }
         codec::connack_packet ack;
         owned_properties ack_props;
         if (client_id.empty()) {
@@ -557,6 +609,7 @@ private:
         const bool reused = p.qos == 1 && !c.session->seen_qos1.insert(p.packet_id).second;
         if (!(reused && faults_.qos1_reused_packet_id_dropped)) route(m);
         if (p.qos == 1) send(c, codec::puback_packet{.packet_id = p.packet_id});
+        if (p.qos == 0 && faults_.acknowledges_qos0) send(c, codec::puback_packet{.packet_id = 1});
     }
 
     void handle_subscribe(connection& c, const codec::subscribe_packet& p) {
@@ -624,6 +677,19 @@ private:
         }
     }
 
+    // proofs-a fault: a shared delivery the member refused goes to another connected member of its group.
+    void reoffer_to_other_member(const session_state& from, std::uint16_t packet_id) {
+        for (const auto& f : from.outgoing) {
+            if (f.packet_id != packet_id || f.d.shared_filter.empty()) continue;
+            for (auto& [id, other] : sessions_) {
+                if (other.get() != &from && other->conn && other->subscriptions.contains(f.d.shared_filter)) {
+                    deliver(*other, f.d);
+                    return;
+                }
+            }
+        }
+    }
+
     // Handles one client packet; false when the connection ends (will already decided).
     bool handle(connection& c, const codec::packet& pkt, bool& publish_will) {
         std::lock_guard lock(mutex_);
@@ -632,7 +698,13 @@ private:
         auto& s = *c.session;
         switch (codec::type_of(pkt)) {
             case packet_type::publish: handle_publish(c, std::get<codec::publish_packet>(pkt)); break;
-            case packet_type::puback: acknowledged(s, std::get<codec::puback_packet>(pkt).packet_id, true); break;
+            case packet_type::puback: {
+                const auto& a = std::get<codec::puback_packet>(pkt);
+                if (a.reason_code >= 0x80 && faults_.error_puback_keeps_message) break;
+                if (a.reason_code >= 0x80 && faults_.shared_refusal_reoffered) reoffer_to_other_member(s, a.packet_id);
+                acknowledged(s, a.packet_id, true);
+                break;
+            }
             case packet_type::pubrec: {
                 const auto& r = std::get<codec::pubrec_packet>(pkt);
                 acknowledged(s, r.packet_id, r.reason_code >= 0x80);  // an error PUBREC ends the exchange
@@ -655,7 +727,7 @@ private:
                 const auto& d = std::get<codec::disconnect_packet>(pkt);
                 publish_will = d.reason_code != codec::reason::normal_disconnection;  // MQTT-3.1.2-10
                 if (const auto* e = codec::find(d.properties, property_id::session_expiry_interval)) {
-                    if (s.expiry == 0 && e->integer != 0) {
+                    if (s.expiry == 0 && e->integer != 0 && !faults_.disconnect_expiry_after_zero_accepted) {
                         publish_will = true;
                         close(c, codec::reason::protocol_error);  // MQTT-3.14.2-2
                         return false;
@@ -676,13 +748,18 @@ private:
     void serve(fake_session& io) {
         connection c;
         c.io = &io;
-        const auto first = io.read_packet();
+        auto first = io.read_packet();
+        const bool is_connect = (first[0] >> 4) == 1;
         const std::size_t header = first.size() > 1 && (first[1] & 0x80) ? 3 : 2;
         const std::size_t name_length = first.size() > header + 1 ? (first[header] << 8 | first[header + 1]) : 0;
         const std::size_t level_at = header + 2 + name_length;
-        const std::uint8_t level = first.size() > level_at ? first[level_at] : 0;
-        if ((first[0] >> 4) != 1 || (level != 4 && level != 5)) {
-            if ((first[0] >> 4) == 1) io.send_hex("20 02 00 01");  // unacceptable protocol version, 3.1.1 layout
+        std::uint8_t level = first.size() > level_at ? first[level_at] : 0;
+        const auto lenient_id = "lenient-" + std::to_string(reinterpret_cast<std::uintptr_t>(&c));
+        if (is_connect && level > 5 && faults_.accepts_unknown_protocol_level) first[level_at] = level = 5;
+        if (!is_connect && faults_.serves_before_connect) return serve_unconnected(c, first, lenient_id);
+        if (!is_connect || (level != 4 && level != 5)) {
+            if (faults_.bad_first_packet_connack) io.send(std::vector<std::uint8_t>{0x20, 0x03, 0x00, *faults_.bad_first_packet_connack, 0x00});
+            else if (is_connect) io.send_hex("20 02 00 01");  // unacceptable protocol version, 3.1.1 layout
             io.close();
             return;
         }
@@ -690,22 +767,65 @@ private:
         const auto decoded = codec::decode(first, c.version, {.sender = codec::sender::client});
         codec::connect_packet anyway;  // what a tolerant broker makes of an undecodable CONNECT
         anyway.protocol_level = level;
-        const auto lenient_id = "lenient-" + std::to_string(reinterpret_cast<std::uintptr_t>(&c));
         anyway.client_id = lenient_id;
         const bool connect_ok = decoded.ok() && codec::type_of(decoded.pkt) == packet_type::connect;
         if (!connect_ok && !(faults_.tolerate_undecodable && decoded.status == codec::decode_status::error)) {
+            if (faults_.bad_first_packet_connack && c.version == codec::protocol_version::v5) {
+                std::lock_guard lock(mutex_);
+                send(c, codec::connack_packet{.reason_code = *faults_.bad_first_packet_connack});
+            }
             io.close();
             return;
         }
         if (!handle_connect(c, connect_ok ? std::get<codec::connect_packet>(decoded.pkt) : anyway)) {
+            if (faults_.processes_packet_after_refused_connect) {
+                c.session = unregistered_session(lenient_id);  // refused, yet what follows is processed
+                try {
+                    const auto bytes = io.read_packet();
+                    const auto r = codec::decode(bytes, c.version, {.sender = codec::sender::client});
+                    bool unused = false;
+                    if (r.ok()) handle(c, r.pkt, unused);
+                } catch (const std::exception&) {
+                }
+            }
             io.close();
             return;
         }
-        bool publish_will = true;
+        serve_packets(c, true);
+    }
+
+    // proofs-a faults: a client served without an accepted CONNECT gets a session nobody can resume.
+    static std::shared_ptr<session_state> unregistered_session(const std::string& client_id) {
+        auto s = std::make_shared<session_state>();
+        s->client_id = client_id;
+        return s;
+    }
+    void serve_unconnected(connection& c, const std::vector<std::uint8_t>& first, const std::string& client_id) {
+        auto r = codec::decode(first, codec::protocol_version::v5, {.sender = codec::sender::client});
+        if (!r.ok()) {
+            c.version = codec::protocol_version::v3_1_1;
+            r = codec::decode(first, c.version, {.sender = codec::sender::client});
+        }
+        c.session = unregistered_session(client_id);
+        bool publish_will = false;
+        if (r.ok() && handle(c, r.pkt, publish_will)) return serve_packets(c, publish_will);
+        c.io->close();
+    }
+
+    void serve_packets(connection& c, bool publish_will) {
+        fake_session& io = *c.io;
         try {
             for (;;) {
                 const auto bytes = io.read_packet();
+                if (faults_.awaits_five_byte_remaining_length && bytes.size() == 5 && (bytes[4] & 0x80)) {
+                    io.wait_for_close();  // for the rest of a packet the length it read announces
+                    break;
+                }
                 const auto r = codec::decode(bytes, c.version, {.sender = codec::sender::client});
+                if (!r.ok() && faults_.flagged_disconnect_taken_as_normal && (bytes[0] >> 4) == 14) {
+                    publish_will = false;  // as after DISCONNECT 0x00
+                    break;
+                }
                 if (!r.ok() && faults_.tolerate_undecodable) continue;
                 if (!r.ok()) {
                     // 4.13: DISCONNECT with the generic code of the error's kind, then close.
