@@ -239,8 +239,14 @@ comparison compare_reports(std::vector<compared_run> runs, const std::vector<std
             if (row.results[k]) ++totals[k][*row.results[k]];
         }
     }
-    std::sort(c.rows.begin(), c.rows.end(), [](const comparison_row& a, const comparison_row& b) {
-        if (a.differs != b.differs) return a.differs;
+    // Different verdicts first, then cases some run lacks (another version, another selection),
+    // then the rows that agree.
+    const auto rank = [](const comparison_row& r) {
+        if (!r.differs) return 2;
+        return std::any_of(r.results.begin(), r.results.end(), [](const auto& x) { return !x; }) ? 1 : 0;
+    };
+    std::sort(c.rows.begin(), c.rows.end(), [&](const comparison_row& a, const comparison_row& b) {
+        if (rank(a) != rank(b)) return rank(a) < rank(b);
         if (a.version != b.version) return a.version < b.version;
         if (a.section != b.section) return section_before(a.section, b.section);
         if (a.id != b.id) return a.id < b.id;
@@ -388,14 +394,19 @@ std::string comparison_html(const comparison& c) {
 
     h << "<nav class=\"contents\"><h2>Contents</h2><ul>";
     if (c.changes) h << "<li><a href=\"#changes\">What changed</a></li>";
-    h << "<li><a href=\"#totals\">Per-section totals</a></li><li><a href=\"#matrix\">Cases</a> <span class=\"n\">" << c.differing()
-      << " of " << c.rows.size() << " differ</span></li></ul></nav>\n";
+    h << "<li><a href=\"#matrix\">Cases</a> <span class=\"n\">" << c.differing() << " of " << c.rows.size()
+      << " differ</span></li><li><a href=\"#totals\">Per-section totals</a></li></ul></nav>\n";
 
     if (c.changes) {
         h << "<section id=\"changes\"><h2>What changed from " << e(c.names[0]) << " to " << e(c.names[1]) << "</h2>\n";
         auto list = [&](const char* what, const std::vector<change>& changes) {
-            h << "<h3>" << what << " <span class=\"n\">(" << changes.size() << ")</span></h3>";
-            if (changes.empty()) return;
+            // Long lists start folded: the page stays readable down to the matrix.
+            h << "<details class=\"changes\"" << (changes.size() <= 10 ? " open" : "") << "><summary>" << what
+              << " <span class=\"n\">(" << changes.size() << ")</span></summary>";
+            if (changes.empty()) {
+                h << "</details>\n";
+                return;
+            }
             h << "<ul class=\"notes\">";
             for (const auto& ch : changes) {
                 const auto& row = c.rows[ch.row];
@@ -405,7 +416,7 @@ std::string comparison_html(const comparison& c) {
                 if (!why.empty()) h << " " << e(why);
                 h << "</li>";
             }
-            h << "</ul>\n";
+            h << "</ul></details>\n";
         };
         list("New failures", c.changes->new_failures);
         list("Fixed", c.changes->fixed);
@@ -421,31 +432,6 @@ std::string comparison_html(const comparison& c) {
         for (const auto& name : c.names) h << "<th>" << e(name) << "</th>";
         h << "</tr></thead><tbody>\n";
     };
-    h << "<section id=\"totals\"><h2>Per-section totals</h2><table class=\"cases\">";
-    column_group("30%", "section");
-    std::vector<std::pair<std::string, std::string>> keys;
-    for (const auto& [key, totals] : c.section_totals) keys.push_back(key);
-    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first < b.first : section_before(a.second, b.second);
-    });
-    for (const auto& key : keys) {
-        h << "<tr><td>" << e(section_label(key)) << "</td>";
-        const auto& totals = c.section_totals.at(key);
-        for (std::size_t k = 0; k < totals.size(); ++k) {
-            h << "<td data-label=\"" << e(c.names[k]) << "\">";
-            bool first = true;
-            for (const auto& result : known_results()) {
-                const auto it = totals[k].find(result);
-                if (it == totals[k].end()) continue;
-                h << (first ? "" : " ") << html::verdict_badge(result) << " " << it->second;
-                first = false;
-            }
-            h << "</td>";
-        }
-        h << "</tr>\n";
-    }
-    h << "</tbody></table></section>\n";
-
     // Filters: a row shows when any of its cells has a checked verdict.
     std::map<std::string, std::size_t> by_result, by_version, by_transport;
     for (const auto& row : c.rows) {
@@ -492,7 +478,34 @@ std::string comparison_html(const comparison& c) {
         }
         h << "</tr>\n";
     }
-    h << "</tbody></table></section></section>\n" << html::page_end();
+    h << "</tbody></table></section></section>\n";
+
+    h << "<section id=\"totals\"><h2>Per-section totals</h2><table class=\"cases\">";
+    column_group("30%", "section");
+    std::vector<std::pair<std::string, std::string>> keys;
+    for (const auto& [key, totals] : c.section_totals) keys.push_back(key);
+    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first < b.first : section_before(a.second, b.second);
+    });
+    for (const auto& key : keys) {
+        h << "<tr><td>" << e(section_label(key)) << "</td>";
+        const auto& totals = c.section_totals.at(key);
+        for (std::size_t k = 0; k < totals.size(); ++k) {
+            h << "<td data-label=\"" << e(c.names[k]) << "\">";
+            bool first = true;
+            for (const auto& result : known_results()) {
+                const auto it = totals[k].find(result);
+                if (it == totals[k].end()) continue;
+                h << (first ? "" : " ") << html::verdict_badge(result) << " " << it->second;
+                first = false;
+            }
+            h << "</td>";
+        }
+        h << "</tr>\n";
+    }
+    h << "</tbody></table></section>\n";
+
+    h << html::page_end();
     return h.str();
 }
 

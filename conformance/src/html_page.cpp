@@ -45,6 +45,7 @@ td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top
 th{background:#f3f3f3}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;background:#f6f6f6;padding:.5em;margin:.3em 0;max-width:100%}
 details>summary{cursor:pointer;color:#1a4fa0}
+details.changes{margin:.6em 0}details.changes>summary{font-weight:600;font-size:1.05rem;color:#1d1d1f}
 .ev{margin-top:.25em}
 .v{display:inline-block;padding:0 .4em;border-radius:3px;font-weight:600;white-space:nowrap}
 .v-passed{color:#176b1d;background:#e7f4e8}.v-failed{color:#fff;background:#b00020}.v-skipped{color:#555;background:#eee}

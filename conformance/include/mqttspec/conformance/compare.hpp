@@ -63,7 +63,7 @@ struct comparison {
     std::vector<std::string> names;  // one column per run
     std::vector<compared_run> runs;
     bool by_transport = false;       // rows are (transport, ID): some report covers several transports
-    std::vector<comparison_row> rows;  // differing rows first, then by version, section and ID
+    std::vector<comparison_row> rows;  // different verdicts, then cases some run lacks, then the rest; each by version, section, ID
     // (version, section) -> per run -> verdict -> count.
     std::map<std::pair<std::string, std::string>, std::vector<std::map<std::string, std::size_t>>> section_totals;
     std::optional<change_set> changes;  // exactly two runs
