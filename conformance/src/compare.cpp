@@ -294,6 +294,14 @@ std::string comparison_text(const comparison& c, bool all_rows) {
     }
     std::vector<std::size_t> widths;
     for (const auto& name : columns) widths.push_back(std::max<std::size_t>(name.size(), 10));
+    std::vector<std::map<std::string, std::size_t>> overall(c.runs.size());
+    for (const auto& [key, totals] : c.section_totals) {
+        for (std::size_t k = 0; k < totals.size(); ++k) {
+            widths[k] = std::max(widths[k], totals_text(totals[k]).size());
+            for (const auto& [result, n] : totals[k]) overall[k][result] += n;
+        }
+    }
+    for (std::size_t k = 0; k < overall.size(); ++k) widths[k] = std::max(widths[k], totals_text(overall[k]).size());
     auto header = [&](const std::string& first) {
         out << pad(first, case_width);
         for (std::size_t k = 0; k < columns.size(); ++k) out << "  " << pad(columns[k], widths[k]);
@@ -323,14 +331,10 @@ std::string comparison_text(const comparison& c, bool all_rows) {
     for (const auto& key : keys) section_width = std::max(section_width, section_label(key).size());
     case_width = section_width;
     header("section");
-    std::vector<std::map<std::string, std::size_t>> overall(c.runs.size());
     for (const auto& key : keys) {
         const auto& totals = c.section_totals.at(key);
         out << pad(section_label(key), section_width);
-        for (std::size_t k = 0; k < totals.size(); ++k) {
-            out << "  " << pad(totals_text(totals[k]), widths[k]);
-            for (const auto& [result, n] : totals[k]) overall[k][result] += n;
-        }
+        for (std::size_t k = 0; k < totals.size(); ++k) out << "  " << pad(totals_text(totals[k]), widths[k]);
         out << "\n";
     }
     out << pad("all", section_width);
