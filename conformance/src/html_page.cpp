@@ -61,6 +61,7 @@ tr.differs td:first-child{border-left:4px solid #b00020}
  table.cases thead,table.cases colgroup{display:none}
  table.cases tr{border:1px solid #ccc;border-radius:4px;margin-bottom:.6em}
  table.cases td{border:0;border-top:1px solid #eee}
+ table.cases td:empty{display:none}
  table.cases td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#555}
 }
 )css";
