@@ -1,5 +1,7 @@
 #include "mqttspec/conformance/report.hpp"
 
+#include "html_page.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -394,59 +396,154 @@ std::string to_junit(const run_summary& s) {
     return x.str();
 }
 
+namespace {
+
+// "12 passed, 1 failed" (only the verdicts that occur, in the enum's order).
+std::string counts_text(const std::vector<const case_result*>& results) {
+    std::map<verdict, std::size_t> n;
+    for (const auto* r : results) ++n[r->result];
+    std::string out;
+    for (const auto& [v, k] : n) out += (out.empty() ? "" : ", ") + std::to_string(k) + " " + std::string(to_string(v));
+    return out;
+}
+
+void html_case_row(std::ostringstream& h, const case_result& r) {
+    auto e = [](std::string_view v) { return html::escape(v); };
+    const std::string verdict_name(to_string(r.result));
+    const std::string version(codec::to_string(r.info.version));
+    std::string statements;
+    for (const auto& st : r.info.statements) statements += (statements.empty() ? "" : ", ") + st;
+    const std::string searchable = html::lower(r.info.id + " " + r.info.title + " " + statements + " " + r.statement + " " + r.message);
+    h << "<tr class=\"row\" id=\"" << e(html::anchor("case-" + r.transport + "-", r.info.id)) << "\" data-result=\"" << e(verdict_name)
+      << "\" data-version=\"" << e(version) << "\" data-transport=\"" << e(r.transport) << "\" data-search=\"" << e(searchable) << "\">"
+      << "<td data-label=\"case\"><code>" << e(r.info.id) << "</code></td><td data-label=\"title\">" << e(r.info.title)
+      << "</td><td data-label=\"statements\">" << e(statements) << "</td><td data-label=\"level\">" << e(to_string(r.info.lvl))
+      << "</td><td data-label=\"result\">" << html::verdict_badge(verdict_name) << "</td><td data-label=\"details\">" << e(r.message);
+    if (shows_evidence(r.result)) {
+        if (!r.statement.empty()) h << "<div class=\"ev\">statement: <code>" << e(r.statement) << "</code></div>";
+        if (!r.expected.empty()) h << "<div class=\"ev\">expected: <code>" << e(r.expected) << "</code></div>";
+        if (!r.actual.empty()) h << "<div class=\"ev\">actual: <code>" << e(r.actual) << "</code></div>";
+        if (r.applied_waiver) {
+            h << "<div class=\"ev\">waived (" << e(r.applied_waiver->reason) << "), underlying " << e(to_string(r.underlying))
+              << "; evidence: " << e(r.applied_waiver->evidence) << "</div>";
+        }
+        if (r.repeats > 1) h << "<div class=\"ev\">failed " << r.failed_repeats << " of " << r.repeats << " repetitions</div>";
+        if (!r.transcript_text.empty()) h << "<details><summary>transcript</summary><pre>" << e(r.transcript_text) << "</pre></details>";
+        if (r.rerun) {
+            h << "<div class=\"ev\">re-run alone: " << e(to_string(*r.rerun)) << (r.rerun_message.empty() ? "" : ": ")
+              << e(r.rerun_message) << "</div>";
+            if (!r.rerun_transcript_text.empty()) {
+                h << "<details><summary>transcript of the re-run</summary><pre>" << e(r.rerun_transcript_text) << "</pre></details>";
+            }
+        }
+    }
+    if (r.stale_waiver) h << "<div class=\"ev\">stale waiver (the case passed): " << e(r.stale_waiver->reason) << "</div>";
+    h << "</td></tr>\n";
+}
+
+}  // namespace
+
 std::string to_html(const run_summary& s) {
     std::ostringstream h;
-    auto e = [](std::string_view v) { return xml_escape(v); };
-    h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>mqttspec report: " << e(s.target_url)
-      << "</title>\n<style>\n"
-         "body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
-         "td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f3f3f3}"
-         ".passed{color:#176b1d}.failed{color:#b00020;font-weight:bold}.skipped{color:#555}.error{color:#7b1fa2;font-weight:bold}"
-         ".non-strict{color:#a66300}.waived{color:#1a4fa0}.unstable{color:#a66300;font-weight:bold}.not-run{color:#7b1fa2}pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:.85em}"
-         "code{font-size:.9em}\n</style></head><body>\n";
-    h << "<h1>mqttspec " << e(s.tool_version) << " report</h1>\n<p>Target <code>" << e(s.target_url) << "</code>, profile <code>"
-      << e(s.profile_name) << "</code>, versions ";
-    for (std::size_t i = 0; i < s.versions.size(); ++i) h << (i ? ", " : "") << e(codec::to_string(s.versions[i]));
-    h << ", run nonce <code>" << e(s.nonce) << "</code>.</p>\n";
-    h << "<table><tr><th>passed</th><th>failed</th><th>skipped</th><th>non-strict</th><th>waived</th><th>errors</th>"
-         "<th>unstable</th><th>not run</th></tr><tr>"
-      << "<td>" << s.count(verdict::passed) << "</td><td>" << s.count(verdict::failed) << "</td><td>" << s.count(verdict::skipped)
-      << "</td><td>" << s.count(verdict::non_strict) << "</td><td>" << s.count(verdict::waived) << "</td><td>"
-      << s.count(verdict::error) << "</td><td>" << s.count(verdict::unstable) << "</td><td>" << s.count(verdict::not_run)
-      << "</td></tr></table>\n";
+    auto e = [](std::string_view v) { return html::escape(v); };
+    h << html::page_start("mqttspec report: " + s.target_url);
+    h << "<header><h1>mqttspec report</h1>\n";
+    if (s.interrupted) {
+        h << "<div class=\"banner\" id=\"interrupted\" role=\"alert\">Interrupted: the run was stopped by a signal; "
+          << s.count(verdict::not_run) << " cases were not run and these results are partial.</div>\n";
+    }
+    h << "<dl class=\"meta\"><dt>tool</dt><dd>mqttspec " << e(s.tool_version) << "</dd><dt>target"
+      << (s.transports.size() > 1 ? "s" : "") << "</dt><dd>";
+    for (std::size_t from = 0; from <= s.target_url.size();) {  // several targets are joined by ", "
+        const auto comma = s.target_url.find(", ", from);
+        const auto one = s.target_url.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+        h << (from ? "<br>" : "") << "<code>" << e(one) << "</code>";
+        if (comma == std::string::npos) break;
+        from = comma + 2;
+    }
+    h << "</dd>";
+    if (!s.started_at.empty()) h << "<dt>started</dt><dd>" << e(s.started_at) << "</dd>";
+    char num[64];
+    std::snprintf(num, sizeof num, "%.1f s", s.wall_ms / 1000.0);
+    h << "<dt>duration</dt><dd>" << num << "</dd><dt>profile</dt><dd>" << e(s.profile_name.empty() ? "(none)" : s.profile_name)
+      << "</dd><dt>versions</dt><dd>";
+    for (std::size_t i = 0; i < s.versions.size(); ++i) h << (i ? ", " : "") << "MQTT " << e(codec::to_string(s.versions[i]));
+    h << "</dd>";
+    if (s.transports.size() > 1) {
+        h << "<dt>transports</dt><dd>";
+        for (std::size_t i = 0; i < s.transports.size(); ++i) h << (i ? ", " : "") << e(s.transports[i]);
+        h << "</dd>";
+    }
+    if (!s.options.empty()) h << "<dt>options</dt><dd>" << e(s.options) << "</dd>";
+    std::snprintf(num, sizeof num, "%.3f ms", static_cast<double>(s.rtt.count()) / 1000.0);
+    h << "<dt>round trip</dt><dd>" << num << ", timeout " << s.timeout.count() << " ms</dd><dt>run nonce</dt><dd><code>" << e(s.nonce)
+      << "</code></dd></dl>\n";
+    h << "<ul class=\"counts\">";
+    for (auto v : {verdict::passed, verdict::failed, verdict::skipped, verdict::non_strict, verdict::waived, verdict::error,
+                   verdict::unstable, verdict::not_run}) {
+        h << "<li>" << html::verdict_badge(to_string(v)) << " " << s.count(v) << "</li>";
+    }
+    h << "</ul>\n<p class=\"summary-line\">" << e(summary_line(s)) << "</p>\n";
     if (const auto notes = run_notes(s); !notes.empty()) {
-        h << "<ul>\n";
+        h << "<ul class=\"notes\">\n";
         for (const auto& note : notes) h << "<li>" << e(note) << "</li>\n";
         h << "</ul>\n";
     }
-    for (const auto& [version, sections] : group(s)) {
-        h << "<h2>" << e(version) << "</h2>\n";
-        for (const auto& [section, results] : sections) {
-            h << "<h3>" << e(section) << "</h3>\n<table><tr><th>case</th><th>title</th><th>statements</th><th>level</th>"
-                 "<th>result</th><th>details</th></tr>\n";
-            for (const auto* r : results) {
-                const std::string verdict_name(to_string(r->result));
-                h << "<tr><td><code>" << e(r->info.id) << "</code></td><td>" << e(r->info.title) << "</td><td>";
-                for (std::size_t i = 0; i < r->info.statements.size(); ++i) h << (i ? ", " : "") << e(r->info.statements[i]);
-                h << "</td><td>" << e(to_string(r->info.lvl)) << "</td><td class=\"" << e(verdict_name) << "\">" << e(verdict_name)
-                  << "</td><td>" << e(r->message);
-                if (shows_evidence(r->result)) {
-                    if (!r->expected.empty()) h << "<br>expected: <code>" << e(r->expected) << "</code>";
-                    if (!r->actual.empty()) h << "<br>actual: <code>" << e(r->actual) << "</code>";
-                    if (r->applied_waiver) h << "<br>waiver evidence: " << e(r->applied_waiver->evidence);
-                    h << "<details><summary>transcript</summary><pre>" << e(r->transcript_text) << "</pre></details>";
-                    if (r->rerun) {
-                        h << "<br>re-run alone: " << e(to_string(*r->rerun)) << (r->rerun_message.empty() ? "" : ": ")
-                          << e(r->rerun_message) << "<details><summary>transcript of the re-run</summary><pre>"
-                          << e(r->rerun_transcript_text) << "</pre></details>";
-                    }
-                }
-                h << "</td></tr>\n";
-            }
-            h << "</table>\n";
-        }
+    h << "</header>\n";
+
+    // Filters: every verdict, version and transport that occurs, with how many cases carry it.
+    std::map<verdict, std::size_t> by_verdict;
+    std::map<std::string, std::size_t> by_version;
+    std::vector<std::pair<std::string, std::size_t>> by_transport;
+    for (const auto& t : s.transports) by_transport.emplace_back(t, 0);
+    for (const auto& r : s.results) {
+        ++by_verdict[r.result];
+        ++by_version[std::string(codec::to_string(r.info.version))];
+        auto at = std::find_if(by_transport.begin(), by_transport.end(), [&](const auto& p) { return p.first == r.transport; });
+        if (at == by_transport.end()) at = by_transport.insert(by_transport.end(), {r.transport, 0});
+        ++at->second;
     }
-    h << "<p>" << e(summary_line(s)) << "</p>\n</body></html>\n";
+    std::vector<html::filter_group> filters(3);
+    filters[0] = {"result", "Result", {}};
+    for (const auto& [v, n] : by_verdict) filters[0].values.emplace_back(std::string(to_string(v)), n);
+    filters[1] = {"version", "MQTT", {by_version.begin(), by_version.end()}};
+    filters[2] = {"transport", "Transport", by_transport};
+    h << html::filter_bar(filters, false);
+
+    const auto groups = group(s);
+    h << "<nav class=\"contents\"><h2>Contents</h2><ul>\n";
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const auto& [label, sections] = groups[g];
+        const std::string group_id = html::anchor("g" + std::to_string(g), label);
+        std::vector<const case_result*> all;
+        for (const auto& sec : sections) all.insert(all.end(), sec.second.begin(), sec.second.end());
+        h << "<li data-for=\"" << e(group_id) << "\"><a href=\"#" << e(group_id) << "\">" << e(label) << "</a> <span class=\"n\">"
+          << e(counts_text(all)) << "</span><ul>\n";
+        for (std::size_t k = 0; k < sections.size(); ++k) {
+            const std::string section_id = html::anchor(group_id + "-s" + std::to_string(k), sections[k].first);
+            h << "<li data-for=\"" << e(section_id) << "\"><a href=\"#" << e(section_id) << "\">" << e(sections[k].first)
+              << "</a> <span class=\"n\">" << e(counts_text(sections[k].second)) << "</span></li>\n";
+        }
+        h << "</ul></li>\n";
+    }
+    h << "</ul></nav>\n<main>\n";
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const auto& [label, sections] = groups[g];
+        const std::string group_id = html::anchor("g" + std::to_string(g), label);
+        h << "<section class=\"group\" id=\"" << e(group_id) << "\"><h2>" << e(label) << "</h2>\n";
+        for (std::size_t k = 0; k < sections.size(); ++k) {
+            const std::string section_id = html::anchor(group_id + "-s" + std::to_string(k), sections[k].first);
+            h << "<section class=\"cases\" id=\"" << e(section_id) << "\"><h3>" << e(sections[k].first) << " <span class=\"n\">"
+              << e(counts_text(sections[k].second)) << "</span></h3>\n<table class=\"cases\"><colgroup><col style=\"width:22%\">"
+              << "<col style=\"width:20%\"><col style=\"width:12%\"><col style=\"width:7%\"><col style=\"width:9%\"><col style=\"width:30%\">"
+              << "</colgroup><thead><tr><th>case</th><th>title</th><th>statements</th><th>level</th><th>result</th><th>details</th></tr>"
+                 "</thead><tbody>\n";
+            for (const auto* r : sections[k].second) html_case_row(h, *r);
+            h << "</tbody></table></section>\n";
+        }
+        h << "</section>\n";
+    }
+    h << "</main>\n<footer><p class=\"summary-line\">" << e(summary_line(s)) << "</p></footer>\n" << html::page_end();
     return h.str();
 }
 

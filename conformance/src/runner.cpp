@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <mqttspec/codec/json.hpp>
@@ -409,6 +410,28 @@ std::vector<refused_version> refusals(const probe_result& probed, bool every_ver
     return out;
 }
 
+std::string utc_now_iso8601() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm parts{};
+    gmtime_r(&now, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return text;
+}
+
+// The options that shape a run's verdicts, in words, for the reports' metadata.
+std::string describe_options(const run_options& o) {
+    std::string versions;
+    for (auto v : o.versions) versions += (versions.empty() ? "" : ",") + std::string(codec::to_string(v));
+    std::string out = "profile " + (o.profile_file ? o.profile_file->string() : std::string("(none)")) + "; versions " +
+                      (versions.empty() ? std::string("all the broker accepts") : versions) + "; filter " +
+                      (o.filter.empty() ? std::string("(none)") : o.filter) + "; jobs " + std::to_string(o.jobs) + "; repeat " +
+                      std::to_string(o.repeat) + "; timeout " + std::to_string(o.base_timeout.count()) + " ms; re-run failures " +
+                      (o.rerun_failures ? "on" : "off") + "; id prefix " + o.id_prefix;
+    if (o.strict_waivers) out += "; strict waivers";
+    return out;
+}
+
 }  // namespace
 
 run_summary run_suite(const run_options& options, const std::vector<case_def>& cases,
@@ -416,6 +439,8 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     const auto wall_start = clock::now();
     run_summary s;
     s.tool_version = std::string(version_string);
+    s.started_at = utc_now_iso8601();
+    s.options = describe_options(options);
     s.target_url = options.where.url();
     s.transports = {std::string(to_string(options.where.kind))};
     s.strict_waivers = options.strict_waivers;
@@ -559,6 +584,8 @@ run_summary merge_runs(std::vector<run_summary> runs) {
     if (runs.size() == 1) return std::move(runs.front());
     run_summary all;
     all.tool_version = runs.front().tool_version;
+    all.started_at = runs.front().started_at;
+    all.options = runs.front().options;
     all.profile_name = runs.front().profile_name;
     all.strict_waivers = runs.front().strict_waivers;
     auto join = [](std::string& to, const std::string& what) { to += (to.empty() ? "" : ", ") + what; };

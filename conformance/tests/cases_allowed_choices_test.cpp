@@ -19,6 +19,8 @@ namespace {
 using testing::fake_broker;
 using testing::fake_session;
 using testing::run_case_against;
+using testing::find_case;
+using testing::log_case_run;
 constexpr auto v311 = codec::protocol_version::v3_1_1;
 constexpr auto v5 = codec::protocol_version::v5;
 

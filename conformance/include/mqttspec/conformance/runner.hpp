@@ -97,6 +97,8 @@ struct refused_version {
 
 struct run_summary {
     std::string tool_version;
+    std::string started_at;            // UTC, ISO 8601 ("2026-12-06T10:57:28Z")
+    std::string options;               // the run's options in words (profile, versions, filter, jobs...), for reports
     std::string target_url;            // several targets (one run over several transports): joined by ", "
     std::vector<std::string> transports;  // URL schemes run, in order; more than one: reports name them per case
     std::string profile_name;
