@@ -300,6 +300,20 @@ TEST(EmptyClientId, AnotherRefusalCodeFails) {
     // 0x04 (bad user name or password) is not how a broker refuses an identifier.
     EXPECT_EQ(empty_id_case("v311/connect/empty-client-id-assigned-unique", "20 02 00 04", std::nullopt).result,
               verdict::failed);
+    // 5.0: a success code other than 0 is no answer to a CONNECT.
+    EXPECT_EQ(empty_id_case("v5/assigned-client-id/returned-for-empty-id", "20 03 00 01 00", std::nullopt).result,
+              verdict::failed);
+}
+
+// 5.0 3.1.3.1 makes 0x85 a MAY and 3.2.2.2 lets the server pick the refusal code: mosquitto 2.0.11
+// with allow_zero_length_clientid false answers 0x80 (Unspecified error).
+TEST(EmptyClientId, V5AnyRefusalCodeSkips) {
+    for (const char* id : {"v5/assigned-client-id/returned-for-empty-id", "v5/assigned-client-id/unique",
+                           "v5/assigned-client-id/identifies-the-session"}) {
+        const auto r = empty_id_case(id, "20 03 00 80 00", std::nullopt);
+        EXPECT_EQ(r.result, verdict::skipped) << id << ": " << r.message;
+    }
+    EXPECT_EQ(empty_id_case("v5/assigned-client-id/unique", "20 03 00 80 00", true).result, verdict::failed);
 }
 
 // ---- protocol level 7: a 3.1.1 or a 5.0 refusal ---------------------------------------------------

@@ -195,6 +195,24 @@ std::function<bool(codec::packet&, codec::protocol_version)> edit(std::function<
         return true;
     };
 }
+
+// restricted: a broker that folds the case of topics, as if it stored names and filters in lower
+// case (4.7.3: topics are case-sensitive). It matches regardless of case and delivers Topic Names in
+// lower case; `lowercases_delivered_topics` is the second half alone (matching stays exact).
+inline std::function<bool(codec::packet&, codec::protocol_version)> lowercases_delivered_topics() {
+    auto names = std::make_shared<std::deque<std::string>>();  // the edited topics must outlive the send
+    return [names](codec::packet& p, codec::protocol_version) {
+        if (auto* publish = std::get_if<codec::publish_packet>(&p)) {
+            std::string lower(publish->topic);
+            for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            publish->topic = names->emplace_back(std::move(lower));
+        }
+        return true;
+    };
+}
+inline broker_faults folds_topic_case() {
+    return {.matches = matching{.case_insensitive = true}, .before_send = lowercases_delivered_topics()};
+}
 }  // namespace faults
 
 // Owned copies of what decoded packets hold as views.

@@ -1,5 +1,6 @@
 // Case bodies for the topic rules that read the same in 3.1.1 and 5.0 (section 4.7): '$'-topics and
-// leading wildcards, literal '$' filters, no normalisation, U+FEFF kept, multi-byte levels. v311_topic.cpp and
+// leading wildcards, literal '$' filters, no normalisation, case-sensitive matching, U+FEFF kept,
+// multi-byte levels. v311_topic.cpp and
 // v5_topic.cpp register them under each version's IDs and statement numbers.
 #pragma once
 
@@ -119,6 +120,40 @@ inline void no_normalisation(case_context& t) {
     // Forwarded in order from one publisher (4.6): "decomposed" would come before "composed".
     expect_message(sub, nfc, "composed");
     sub.expect_none({{"type", "PUBLISH"}, {"payload", "decomposed"}});
+}
+
+// Topic Names and Filters are case-sensitive (4.7.3: matching substitutes no character). `sub` holds
+// the upper-case filter at QoS 1 and its lower-case twin at QoS 0. The lower-case message, published
+// at QoS 1, may reach it only through the QoS 0 subscription (3.3.5), so a QoS 1 copy means the
+// upper-case filter matched it; the ordered marker after it (same topic, QoS and publisher: 4.6)
+// proves no such copy follows. The upper-case message arrives at QoS 1 under its exact Topic Name,
+// and no QoS 0 copy of it (the lower-case filter must not match it either).
+inline void case_sensitive(case_context& t, const std::string& upper_filter, const std::string& lower_filter,
+                           const std::string& upper_topic, const std::string& lower_topic) {
+    auto& sub = t.connect("sub");
+    auto& pub = t.connect("pub");
+    sub.subscribe(upper_filter, 1);
+    sub.subscribe(lower_filter, 0);
+    const auto published = [&](const std::string& topic, const std::string& payload) {
+        const auto id = pub.publish(topic, payload, 1);
+        pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
+    };
+
+    published(lower_topic, "to-lower");
+    const auto lower = sub.expect({{"type", "PUBLISH"}, {"payload", "to-lower"}});
+    if (lower.as_json.at("qos") != 0) sub.acknowledge(lower);
+    t.check(lower.as_json.at("qos") == 0, "the upper-case filter " + upper_filter + " matched the lower-case Topic Name",
+            "PUBLISH " + lower_topic + " at QoS 0 (only " + lower_filter + " matches)", lower.as_json.dump(), "MQTT-4.7.3-4");
+    t.check(lower.as_json.at("topic") == lower_topic, "the message arrived under another Topic Name", lower_topic,
+            lower.as_json.dump(), "MQTT-4.7.3-4");
+    expect_no_delivery(pub, sub, lower_topic, 1, pattern(json{{"type", "PUBLISH"}, {"payload", "to-lower"}, {"qos", 1}}));
+
+    published(upper_topic, "to-upper");
+    const auto upper = sub.expect({{"type", "PUBLISH"}, {"payload", "to-upper"}, {"qos", 1}});
+    sub.acknowledge(upper);
+    t.check(upper.as_json.at("topic") == upper_topic, "the message arrived under another Topic Name (case changed)",
+            upper_topic, upper.as_json.dump(), "MQTT-4.7.3-4");
+    expect_no_delivery(pub, sub, upper_topic, 1, pattern(json{{"type", "PUBLISH"}, {"payload", "to-upper"}, {"qos", 0}}));
 }
 
 // EF BB BF in a Topic Name is U+FEFF, kept and matched as written.

@@ -33,6 +33,24 @@ MQTTSPEC_CASE(no_normalisation, {
     topic_rules::no_normalisation(t);
 }
 
+MQTTSPEC_CASE(case_sensitive, {
+    .id = "v5/topic/case-sensitive-matching",
+    .title = "Topic matching is case-sensitive: the filter '<p>/Topic' does not match '<p>/topic' (nor '<p>/topic' match '<p>/Topic'), and '<p>/Topic' is delivered with its exact case",
+    .statements = {"MQTT-4.7.3-4"},
+    .needs = {requirement::qos1},
+}) {
+    topic_rules::case_sensitive(t, t.topic("Topic"), t.topic("topic"), t.topic("Topic"), t.topic("topic"));
+}
+
+MQTTSPEC_CASE(case_sensitive_wildcard, {
+    .id = "v5/topic/case-sensitive-wildcard-matching",
+    .title = "Topic matching with wildcards is case-sensitive: '<p>/+/X' does not match '<p>/a/x' (nor '<p>/+/x' match '<p>/a/X'), and '<p>/a/X' is delivered with its exact case",
+    .statements = {"MQTT-4.7.3-4"},
+    .needs = {requirement::qos1, requirement::wildcard_subscriptions},
+}) {
+    topic_rules::case_sensitive(t, t.topic("+/X"), t.topic("+/x"), t.topic("a/X"), t.topic("a/x"));
+}
+
 MQTTSPEC_CASE(bom_kept, {
     .id = "v5/topic/zero-width-no-break-space-kept",
     .title = "U+FEFF (bytes EF BB BF) in a Topic Name is kept, not stripped: it is delivered unchanged and does not match the name without it",
