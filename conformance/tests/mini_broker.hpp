@@ -129,7 +129,7 @@ struct broker_faults {
     bool topic_aliases_kept_across_connections = false;  // a client's aliases outlive its connection (MQTT-3.3.2-7)
     bool forwards_topic_alias = false;              // the publisher's Topic Alias is sent on to subscribers
     bool delayed_will_published_at_once = false;    // Will Delay Interval ignored
-    bool delayed_will_survives_reconnect = false;   // a reconnect to the session does not cancel the delayed will
+    bool delayed_will_published_on_reconnect = false;  // a reconnect to the session publishes the delayed will instead of cancelling it
     bool disconnect_with_will_discards_will = false;  // DISCONNECT 0x04 treated as a normal disconnection
     bool will_properties_dropped = false;           // the will is published without its Will Properties
 };
@@ -496,7 +496,8 @@ private:
         if ((publish_will || faults_.will_on_normal_disconnect) && c.will && !faults_.will_never_published) {
             // 3.1.2.5: after the Will Delay Interval or when the session ends, whichever comes first.
             const bool session_ended = !s || !s->persistent;
-            if (c.will_delay == 0 || session_ended) {
+            const bool must_discard = !publish_will;  // published anyway, under will_on_normal_disconnect: at once
+            if (c.will_delay == 0 || session_ended || must_discard) {
                 route(*c.will);
             } else {
                 const auto wait = std::chrono::seconds(std::min(c.will_delay, s->expiry));
@@ -594,8 +595,8 @@ private:
         // cancels it; one that starts a new session ends the old one, which publishes it (3.1.2.5).
         if (const auto pending = delayed_wills_.find(client_id); pending != delayed_wills_.end()) {
             const bool resumes = !p.clean_start && sessions_.contains(client_id);
-            if (!resumes) route(pending->second.will);
-            if (!resumes || !faults_.delayed_will_survives_reconnect) delayed_wills_.erase(pending);
+            if (!resumes || faults_.delayed_will_published_on_reconnect) route(pending->second.will);
+            delayed_wills_.erase(pending);
         }
         auto it = sessions_.find(client_id);
         if (it != sessions_.end()) {
@@ -605,7 +606,8 @@ private:
                     close(*old.conn, codec::reason::session_taken_over);  // MQTT-3.1.4-3
                     // A delayed will dies with the taken-over connection when the session goes on (MQTT-3.1.3-9).
                     const bool session_goes_on = old.persistent && !p.clean_start;
-                    if (old.conn->will && !(old.conn->will_delay > 0 && session_goes_on)) route(*old.conn->will);
+                    const bool cancel = old.conn->will_delay > 0 && session_goes_on && !faults_.delayed_will_published_on_reconnect;
+                    if (old.conn->will && !cancel) route(*old.conn->will);
                     old.conn->will.reset();
                 }
                 old.conn = nullptr;

@@ -85,7 +85,7 @@ std::vector<announced_rule_proof> proofs() {
         {"v5/topic-alias/publisher-alias-not-forwarded", {.forwards_topic_alias = true}, aliases},
         // Will Delay Interval and will publication (3.1.2.5, 3.1.3.2, 3.14.2.1)
         {"v5/will-delay/publication-deferred", {.delayed_will_published_at_once = true}, {}},
-        {"v5/will-delay/cancelled-by-reconnect", {.delayed_will_survives_reconnect = true}, {}},
+        {"v5/will-delay/cancelled-by-reconnect", {.delayed_will_published_on_reconnect = true}, {}},
         {"v5/will-delay/normal-disconnect-discards-delayed-will", {.will_on_normal_disconnect = true}, {}},
         {"v5/will-delay/disconnect-with-will-message", {.disconnect_with_will_discards_will = true}, {}},
         {"v5/will-delay/will-properties-forwarded", {.will_properties_dropped = true}, {}},
