@@ -231,6 +231,8 @@ json to_json_report(const run_summary& s) {
     j["target"] = s.target_url;
     j["transports"] = s.transports;
     j["interrupted"] = s.interrupted;
+    j["started_at"] = s.started_at;
+    j["options"] = s.options;
     j["profile"] = s.profile_name;
     json versions = json::array();
     for (auto v : s.versions) versions.push_back(std::string(codec::to_string(v)));

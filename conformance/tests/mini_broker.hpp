@@ -9,13 +9,18 @@
 //     mini_broker broker({.matches = faults::matching{.plus_spans_levels = true}});
 //     EXPECT_EQ(run_case_against(broker.server(), "v5/topic/...").result, verdict::failed);
 //
+// What a 5.0 client is told in CONNACK (Maximum QoS, Retain / Wildcard / Shared / Subscription
+// Identifier Available, Receive Maximum, Maximum Packet Size, Topic Alias Maximum) is set by
+// broker_capabilities and enforced honestly; Will Delay Interval runs on a timer of the broker's own.
+//
 // Out of scope (cases about them need their own scripted peer): enhanced authentication (a CONNECT
-// with an Authentication Method is refused with 0x8C), keep-alive enforcement, will delay (a will
-// with a delay is dropped), timers of any kind (session expiry is judged when the client returns).
+// with an Authentication Method is refused with 0x8C), keep-alive enforcement, other timers
+// (session expiry is judged when the client returns).
 #pragma once
 
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
@@ -31,6 +36,20 @@ namespace mqttspec::conformance::testing {
 
 using codec::packet_type;
 using codec::property_id;
+
+// What the broker announces in a 5.0 CONNACK and then enforces (3.2.2.3): a client that goes beyond
+// it commits a Protocol Error, answered with DISCONNECT and the reason code its section names (4.13).
+// The defaults announce nothing but the Topic Alias Maximum, as the broker always did.
+struct broker_capabilities {
+    std::uint8_t maximum_qos = 2;
+    bool retain_available = true;
+    bool wildcard_subscription_available = true;
+    bool shared_subscription_available = true;
+    bool subscription_identifier_available = true;
+    std::uint16_t receive_maximum = 65535;
+    std::optional<std::uint32_t> maximum_packet_size;  // nullopt: no limit announced
+    std::uint16_t topic_alias_maximum = 10;             // 0: none announced, every Topic Alias is refused
+};
 
 // Faults: each hook, when set, breaks the broker in one place. Hooks run with the broker's lock held.
 struct broker_faults {
@@ -110,6 +129,28 @@ struct broker_faults {
     bool shared_inflight_dropped_on_disconnect = false;  // unfinished shared deliveries not resumed (4.8.2-4)
     bool shared_refusal_reoffered = false;            // a shared message refused with PUBACK >= 0x80 goes to another member (4.8.2-6)
     bool first_shared_group_only = false;             // one Shared Subscription group gets the message, not each (4.5.0-1)
+    // proofs-b: the broker breaks what it announced (broker_capabilities), Topic Aliases, will delay.
+    bool ignores_maximum_qos = false;               // QoS above its Maximum QoS accepted in PUBLISH and wills, granted in SUBACK
+    bool ignores_retain_unavailable = false;        // Retain Available 0, yet retained PUBLISHes and wills accepted
+    bool ignores_wildcard_unavailable = false;      // Wildcard Subscription Available 0, yet wildcard filters granted
+    bool ignores_shared_unavailable = false;        // Shared Subscription Available 0, yet shared filters granted
+    bool ignores_subscription_identifier_unavailable = false;  // Subscription Identifier Available 0, yet accepted
+    bool ignores_own_receive_maximum = false;       // more unacknowledged QoS 2 PUBLISHes than its Receive Maximum accepted
+    bool ignores_own_maximum_packet_size = false;   // packets above its Maximum Packet Size accepted
+    // A Protocol Error the broker itself detects (a limit it announced, a Topic Alias) is refused with
+    // this DISCONNECT reason instead of the code its section names (a SHOULD of 3.2.2.3 / 3.3.2.3.4).
+    std::optional<std::uint8_t> detected_error_reason;
+    bool topic_alias_maximum_ignored = false;       // any Topic Alias up to 65535 accepted, whatever it announced
+    bool topic_alias_maximum_exclusive = false;     // the alias equal to its Topic Alias Maximum refused
+    bool topic_alias_not_stored = false;            // a Topic Alias with a Topic Name sets no mapping
+    bool topic_alias_keeps_first_mapping = false;   // a known alias with a new Topic Name keeps its old mapping
+    bool topic_alias_unmapped_ignored = false;      // an unmapped alias with an empty Topic Name is dropped, not a Protocol Error
+    bool topic_aliases_kept_across_connections = false;  // a client's aliases outlive its connection (MQTT-3.3.2-7)
+    bool forwards_topic_alias = false;              // the publisher's Topic Alias is sent on to subscribers
+    bool delayed_will_published_at_once = false;    // Will Delay Interval ignored
+    bool delayed_will_published_on_reconnect = false;  // a reconnect to the session publishes the delayed will instead of cancelling it
+    bool disconnect_with_will_discards_will = false;  // DISCONNECT 0x04 treated as a normal disconnection
+    bool will_properties_dropped = false;           // the will is published without its Will Properties
 };
 
 // Ready-made faults, each a rule of the standard broken on purpose.
@@ -244,7 +285,18 @@ class mini_broker {
 public:
     using clock = std::chrono::steady_clock;
 
-    explicit mini_broker(broker_faults f = {}) : faults_(std::move(f)), server_([this](fake_session& s) { serve(s); }) {}
+    explicit mini_broker(broker_faults f = {}, broker_capabilities announced = {})
+        : faults_(std::move(f)), announced_(announced), server_([this](fake_session& s) { serve(s); }) {}
+    ~mini_broker() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        will_timer_wake_.notify_all();
+        if (will_timer_.joinable()) will_timer_.join();
+    }
+    mini_broker(const mini_broker&) = delete;
+    mini_broker& operator=(const mini_broker&) = delete;
 
     const fake_broker& server() const { return server_; }
     std::vector<std::string> script_errors() { return server_.script_errors(); }
@@ -295,14 +347,18 @@ private:
         codec::protocol_version version = codec::protocol_version::v5;
         std::shared_ptr<session_state> session;
         std::optional<message> will;
+        std::uint32_t will_delay = 0;  // 5.0 Will Delay Interval, seconds
         bool open = true;
         std::uint16_t receive_maximum = 65535;
         std::uint32_t maximum_packet_size = 0;  // 0: no limit announced
         std::map<std::uint16_t, std::string> topic_aliases;
         std::optional<std::vector<std::uint8_t>> held;  // proofs-a: a packet held back, sent after the next one
+        std::set<std::uint16_t> inbound_qos2;  // QoS 2 PUBLISHes received here and not yet released (its Receive Maximum)
     };
-
-    static constexpr std::uint16_t topic_alias_maximum = 10;
+    struct delayed_will {
+        message will;
+        clock::time_point due;
+    };
 
     bool matches(std::string_view filter, std::string_view topic) const {
         return faults_.matches ? faults_.matches(filter, topic) : codec::topic_matches(filter, topic);
@@ -353,7 +409,7 @@ private:
                 const auto waited = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - d.msg.received).count();
                 if (waited >= static_cast<long long>(p.integer)) return std::nullopt;
                 props.push_back({p.id, static_cast<std::uint32_t>(p.integer - waited), {}, {}});
-            } else if (p.id != property_id::topic_alias && p.id != property_id::subscription_identifier) {
+            } else if ((p.id != property_id::topic_alias || faults_.forwards_topic_alias) && p.id != property_id::subscription_identifier) {
                 props.push_back(p);
             }
         }
@@ -503,8 +559,59 @@ private:
                 if (it != sessions_.end() && it->second == s) sessions_.erase(it);
             }
         }
-        if ((publish_will || faults_.will_on_normal_disconnect) && c.will && !faults_.will_never_published) route(*c.will);
+        if ((publish_will || faults_.will_on_normal_disconnect) && c.will && !faults_.will_never_published) {
+            // 3.1.2.5: after the Will Delay Interval or when the session ends, whichever comes first.
+            const bool session_ended = !s || !s->persistent;
+            const bool must_discard = !publish_will;  // published anyway, under will_on_normal_disconnect: at once
+            if (c.will_delay == 0 || session_ended || must_discard) {
+                route(*c.will);
+            } else {
+                const auto wait = std::chrono::seconds(std::min(c.will_delay, s->expiry));
+                schedule_will(s->client_id, {*c.will, clock::now() + wait});
+            }
+        }
         c.will.reset();
+    }
+
+    void schedule_will(const std::string& client_id, delayed_will w) {
+        if (stopping_) return;
+        delayed_wills_.insert_or_assign(client_id, std::move(w));
+        if (!will_timer_.joinable()) will_timer_ = std::thread([this] { run_will_timer(); });
+        will_timer_wake_.notify_all();
+    }
+    // Publishes each delayed will when it is due; a reconnect removes it from delayed_wills_ first.
+    void run_will_timer() {
+        std::unique_lock lock(mutex_);
+        while (!stopping_) {
+            if (delayed_wills_.empty()) {
+                will_timer_wake_.wait(lock);
+                continue;
+            }
+            auto next = delayed_wills_.begin();
+            for (auto it = delayed_wills_.begin(); it != delayed_wills_.end(); ++it) {
+                if (it->second.due < next->second.due) next = it;
+            }
+            if (clock::now() < next->second.due) {
+                will_timer_wake_.wait_until(lock, next->second.due);
+                continue;
+            }
+            const auto will = std::move(next->second.will);
+            delayed_wills_.erase(next);
+            route(will);
+        }
+    }
+
+    // The CONNACK properties of broker_capabilities (3.2.2.3); an absent property means the default.
+    void announce(owned_properties& props) const {
+        const auto number = [&props](property_id id, std::uint32_t value) { props.push_back({id, value, {}, {}}); };
+        if (announced_.maximum_qos < 2) number(property_id::maximum_qos, announced_.maximum_qos);
+        if (!announced_.retain_available) number(property_id::retain_available, 0);
+        if (!announced_.wildcard_subscription_available) number(property_id::wildcard_subscription_available, 0);
+        if (!announced_.shared_subscription_available) number(property_id::shared_subscription_available, 0);
+        if (!announced_.subscription_identifier_available) number(property_id::subscription_identifier_available, 0);
+        if (announced_.receive_maximum != 65535) number(property_id::receive_maximum, announced_.receive_maximum);
+        if (announced_.maximum_packet_size) number(property_id::maximum_packet_size, *announced_.maximum_packet_size);
+        if (announced_.topic_alias_maximum > 0) number(property_id::topic_alias_maximum, announced_.topic_alias_maximum);
     }
 
     // 3.1.4 CONNECT actions. Returns false when the connection is refused.
@@ -534,24 +641,43 @@ private:
             if (const auto* e = codec::find(p.properties, property_id::session_expiry_interval)) expiry = e->integer;
             if (const auto* r = codec::find(p.properties, property_id::receive_maximum)) c.receive_maximum = static_cast<std::uint16_t>(r->integer);
             if (const auto* m = codec::find(p.properties, property_id::maximum_packet_size)) c.maximum_packet_size = m->integer;
-            ack_props.push_back({property_id::topic_alias_maximum, topic_alias_maximum, {}, {}});
+            announce(ack_props);
+            // MQTT-3.2.2-12 / MQTT-3.2.2-13: a will the broker cannot publish is refused.
+            if (p.will && p.will->qos > announced_.maximum_qos && !faults_.ignores_maximum_qos) {
+                send(c, codec::connack_packet{.reason_code = codec::reason::qos_not_supported});
+                return false;
+            }
+            if (p.will && p.will->retain && !announced_.retain_available && !faults_.ignores_retain_unavailable) {
+                send(c, codec::connack_packet{.reason_code = codec::reason::retain_not_supported});
+                return false;
+            }
         }
         if (p.will) {
             const auto* delay = v5 ? codec::find(p.will->properties, property_id::will_delay_interval) : nullptr;
-            if (!delay || delay->integer == 0) {
-                message w{std::string(p.will->topic), std::string(p.will->payload), p.will->qos, p.will->retain, own(p.will->properties), client_id};
-                std::erase_if(w.properties, [](const owned_property& x) { return x.id == property_id::will_delay_interval; });
-                c.will = std::move(w);
-            }
+            message w{std::string(p.will->topic), std::string(p.will->payload), p.will->qos, p.will->retain, own(p.will->properties), client_id};
+            std::erase_if(w.properties, [](const owned_property& x) { return x.id == property_id::will_delay_interval; });
+            if (faults_.will_properties_dropped) w.properties.clear();
+            c.will = std::move(w);
+            c.will_delay = delay && !faults_.delayed_will_published_at_once ? delay->integer : 0;
         }
         std::lock_guard lock(mutex_);
+        // A will still waiting for its delay (MQTT-3.1.3-9): a connection that resumes the session
+        // cancels it; one that starts a new session ends the old one, which publishes it (3.1.2.5).
+        if (const auto pending = delayed_wills_.find(client_id); pending != delayed_wills_.end()) {
+            const bool resumes = !p.clean_start && sessions_.contains(client_id);
+            if (!resumes || faults_.delayed_will_published_on_reconnect) route(pending->second.will);
+            delayed_wills_.erase(pending);
+        }
         auto it = sessions_.find(client_id);
         if (it != sessions_.end()) {
             auto& old = *it->second;
             if (old.conn) {
                 if (!faults_.keep_taken_over_connection) {
                     close(*old.conn, codec::reason::session_taken_over);  // MQTT-3.1.4-3
-                    if (old.conn->will) route(*old.conn->will);
+                    // A delayed will dies with the taken-over connection when the session goes on (MQTT-3.1.3-9).
+                    const bool session_goes_on = old.persistent && !p.clean_start;
+                    const bool cancel = old.conn->will_delay > 0 && session_goes_on && !faults_.delayed_will_published_on_reconnect;
+                    if (old.conn->will && !cancel) route(*old.conn->will);
                     old.conn->will.reset();
                 }
                 old.conn = nullptr;
@@ -602,22 +728,50 @@ private:
         return true;
     }
 
+    // A Protocol Error the broker detects itself: DISCONNECT with the reason its section names, close (4.13.1).
+    void refuse(connection& c, std::uint8_t reason) { close(c, faults_.detected_error_reason.value_or(reason)); }
+
+    // The client's Topic Aliases (3.3.2.3.4): they belong to the network connection (MQTT-3.3.2-7).
+    std::map<std::uint16_t, std::string>& aliases_of(connection& c) {
+        return faults_.topic_aliases_kept_across_connections ? aliases_by_client_[c.session->client_id] : c.topic_aliases;
+    }
+
     void handle_publish(connection& c, const codec::publish_packet& p) {
         std::string topic(p.topic);
         if (c.version == codec::protocol_version::v5) {
+            // 3.2.2.3.4 / 3.2.2.3.5: beyond what CONNACK announced.
+            if (p.qos > announced_.maximum_qos && !faults_.ignores_maximum_qos) return refuse(c, codec::reason::qos_not_supported);
+            if (p.retain && !announced_.retain_available && !faults_.ignores_retain_unavailable) {
+                return refuse(c, codec::reason::retain_not_supported);
+            }
             if (const auto* alias = codec::find(p.properties, property_id::topic_alias)) {
-                if (alias->integer == 0 || alias->integer > topic_alias_maximum) return close(c, codec::reason::topic_alias_invalid);
+                const std::uint32_t maximum = faults_.topic_alias_maximum_ignored ? 65535 : announced_.topic_alias_maximum;
+                const bool above = faults_.topic_alias_maximum_exclusive ? alias->integer >= maximum : alias->integer > maximum;
+                if (alias->integer == 0 || above) return refuse(c, codec::reason::topic_alias_invalid);
+                auto& aliases = aliases_of(c);
+                const auto key = static_cast<std::uint16_t>(alias->integer);
                 if (topic.empty()) {
-                    const auto known = c.topic_aliases.find(static_cast<std::uint16_t>(alias->integer));
-                    if (known == c.topic_aliases.end()) return close(c, codec::reason::protocol_error);
+                    const auto known = aliases.find(key);
+                    if (known == aliases.end()) {
+                        if (faults_.topic_alias_unmapped_ignored) return;
+                        return refuse(c, codec::reason::protocol_error);  // 3.3.4
+                    }
                     topic = known->second;
-                } else {
-                    c.topic_aliases[static_cast<std::uint16_t>(alias->integer)] = topic;
+                } else if (!faults_.topic_alias_not_stored && !(faults_.topic_alias_keeps_first_mapping && aliases.contains(key))) {
+                    aliases[key] = topic;
                 }
             }
         }
         message m{topic, std::string(p.payload), p.qos, p.retain, own(p.properties), c.session->client_id};
-        std::erase_if(m.properties, [](const owned_property& x) { return x.id == property_id::topic_alias; });
+        if (!faults_.forwards_topic_alias) std::erase_if(m.properties, [](const owned_property& x) { return x.id == property_id::topic_alias; });
+        if (p.qos == 2 && c.version == codec::protocol_version::v5) {
+            // 3.3.4: more unacknowledged QoS 2 PUBLISHes than its Receive Maximum (a resent one is not new).
+            const bool fresh = !c.inbound_qos2.contains(p.packet_id);
+            if (fresh && c.inbound_qos2.size() >= announced_.receive_maximum && !faults_.ignores_own_receive_maximum) {
+                return refuse(c, codec::reason::receive_maximum_exceeded);
+            }
+            c.inbound_qos2.insert(p.packet_id);
+        }
         if (p.qos == 2) {
             // Method B of 4.3.3: deliver on the first PUBLISH, not again until PUBREL frees the id.
             if (c.session->incoming_qos2.insert(p.packet_id).second || faults_.qos2_duplicates_delivered) route(m);
@@ -634,15 +788,33 @@ private:
         auto& s = *c.session;
         std::optional<std::uint32_t> identifier;
         if (const auto* id = codec::find(p.properties, property_id::subscription_identifier)) identifier = id->integer;
+        const bool v5 = c.version == codec::protocol_version::v5;
+        if (v5 && identifier && !announced_.subscription_identifier_available && !faults_.ignores_subscription_identifier_unavailable) {
+            return refuse(c, codec::reason::subscription_identifiers_not_supported);  // 3.2.2.3.12
+        }
         codec::suback_packet ack{.packet_id = p.packet_id};
         std::vector<std::pair<std::string, bool>> fresh;  // filter, whether it is new
         for (const auto& sub : p.subscriptions) {
             const std::string filter(sub.filter);
+            const auto shared = codec::parse_shared_filter(filter);
+            const std::string_view plain = shared ? shared->filter : std::string_view(filter);
+            // 3.2.2.3.11 / 3.2.2.3.13: refused per filter in the SUBACK (the allowed alternative to DISCONNECT).
+            if (v5 && shared && !announced_.shared_subscription_available && !faults_.ignores_shared_unavailable) {
+                ack.reason_codes.push_back(codec::reason::shared_subscriptions_not_supported);
+                continue;
+            }
+            if (v5 && plain.find_first_of("+#") != std::string_view::npos && !announced_.wildcard_subscription_available &&
+                !faults_.ignores_wildcard_unavailable) {
+                ack.reason_codes.push_back(codec::reason::wildcard_subscriptions_not_supported);
+                continue;
+            }
+            // MQTT-3.2.2-10: a QoS above Maximum QoS is still accepted, granted at most Maximum QoS.
+            const std::uint8_t granted = v5 && !faults_.ignores_maximum_qos ? std::min(sub.qos, announced_.maximum_qos) : sub.qos;
             const bool existed = s.subscriptions.contains(filter);
             if (!(existed && faults_.resubscribe_keeps_old_options)) {
-                s.subscriptions[filter] = {sub.qos, sub.no_local, sub.retain_as_published, sub.retain_handling, identifier};
+                s.subscriptions[filter] = {granted, sub.no_local, sub.retain_as_published, sub.retain_handling, identifier};
             }
-            ack.reason_codes.push_back(sub.qos);
+            ack.reason_codes.push_back(granted);
             fresh.emplace_back(filter, !existed);
         }
         send(c, ack);
@@ -731,6 +903,7 @@ private:
             case packet_type::pubcomp: acknowledged(s, std::get<codec::pubcomp_packet>(pkt).packet_id, true); break;
             case packet_type::pubrel: {
                 const auto id = std::get<codec::pubrel_packet>(pkt).packet_id;
+                c.inbound_qos2.erase(id);
                 const bool known = faults_.qos2_packet_id_never_released ? s.incoming_qos2.contains(id) : s.incoming_qos2.erase(id) > 0;
                 send(c, codec::pubcomp_packet{
                             .packet_id = id,
@@ -744,6 +917,7 @@ private:
             case packet_type::disconnect: {
                 const auto& d = std::get<codec::disconnect_packet>(pkt);
                 publish_will = d.reason_code != codec::reason::normal_disconnection;  // MQTT-3.1.2-10
+                if (d.reason_code == 0x04 && faults_.disconnect_with_will_discards_will) publish_will = false;
                 if (const auto* e = codec::find(d.properties, property_id::session_expiry_interval)) {
                     if (s.expiry == 0 && e->integer != 0 && !faults_.disconnect_expiry_after_zero_accepted) {
                         publish_will = true;
@@ -839,6 +1013,12 @@ private:
                     io.wait_for_close();  // for the rest of a packet the length it read announces
                     break;
                 }
+                if (c.version == codec::protocol_version::v5 && announced_.maximum_packet_size &&
+                    bytes.size() > *announced_.maximum_packet_size && !faults_.ignores_own_maximum_packet_size) {
+                    std::lock_guard lock(mutex_);
+                    refuse(c, codec::reason::packet_too_large);  // 3.2.2.3.6
+                    break;
+                }
                 const auto r = codec::decode(bytes, c.version, {.sender = codec::sender::client});
                 if (!r.ok() && faults_.flagged_disconnect_taken_as_normal && (bytes[0] >> 4) == 14) {
                     publish_will = false;  // as after DISCONNECT 0x00
@@ -846,11 +1026,13 @@ private:
                 }
                 if (!r.ok() && faults_.tolerate_undecodable) continue;
                 if (!r.ok()) {
-                    // 4.13: DISCONNECT with the generic code of the error's kind, then close.
+                    // 4.13: DISCONNECT with the generic code of the error's kind, then close; Topic Alias 0
+                    // has its own code (3.3.2.3.4: 0x94).
                     std::lock_guard lock(mutex_);
+                    const std::uint8_t generic = r.error.kind == codec::error_kind::malformed_packet ? codec::reason::malformed_packet
+                                                                                                     : codec::reason::protocol_error;
                     close(c, faults_.undecodable_disconnect_reason.value_or(
-                                 r.error.kind == codec::error_kind::malformed_packet ? codec::reason::malformed_packet
-                                                                                   : codec::reason::protocol_error));
+                                 r.error.code == codec::errc::topic_alias_zero ? codec::reason::topic_alias_invalid : generic));
                     break;
                 }
                 if (!handle(c, r.pkt, publish_will)) break;
@@ -863,7 +1045,13 @@ private:
     }
 
     broker_faults faults_;
+    broker_capabilities announced_;
     std::mutex mutex_;
+    std::map<std::string, std::map<std::uint16_t, std::string>> aliases_by_client_;  // only for topic_aliases_kept_across_connections
+    std::map<std::string, delayed_will> delayed_wills_;                              // client ID -> will waiting for its delay
+    std::condition_variable will_timer_wake_;
+    std::thread will_timer_;
+    bool stopping_ = false;
     std::map<std::string, std::shared_ptr<session_state>> sessions_;
     std::map<std::string, message> retained_;
     std::map<std::string, std::size_t> share_turn_;
@@ -891,6 +1079,31 @@ inline void expect_caught(const std::string& id, const broker_faults& fault) {
     }
     mini_broker broken(fault);
     const auto r = run_case_against(broken, id);
+    EXPECT_TRUE(failing(r.result)) << id << " against the broken broker: " << to_string(r.result) << " " << r.message << "\n"
+                                   << r.transcript_text;
+}
+
+// A case run as the runner would: the probe's CONNACK tells it the broker's 5.0 capabilities (the
+// plain run_case_against takes them from the profile alone). Logged to the proof log.
+inline case_result run_case_probed(const mini_broker& broker, const std::string& id, const profile& prof = {}) {
+    auto env = fake_environment(broker.server());
+    env.prof = prof;
+    for (const auto& [version, caps] : probe(env.where, prof, "probe", env.timeout).accepted) env.caps[version] = caps;
+    auto r = run_case(find_case(id), env, 0);
+    log_case_run(id, r.result);
+    return r;
+}
+
+// expect_caught against brokers that announce `announced` (both the honest and the broken one), the
+// case seeing what they announce.
+inline void expect_caught(const std::string& id, const broker_faults& fault, const broker_capabilities& announced) {
+    {
+        mini_broker honest({}, announced);
+        const auto r = run_case_probed(honest, id);
+        EXPECT_EQ(r.result, verdict::passed) << id << " against the honest broker: " << r.message << "\n" << r.transcript_text;
+    }
+    mini_broker broken(fault, announced);
+    const auto r = run_case_probed(broken, id);
     EXPECT_TRUE(failing(r.result)) << id << " against the broken broker: " << to_string(r.result) << " " << r.message << "\n"
                                    << r.transcript_text;
 }
