@@ -106,8 +106,19 @@ int run_decode(std::span<char*> args) {
     std::string hex_text;
     bool hex_from_args = false;
 
+    bool options_ended = false;  // after "--" every argument is hex
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string_view a = args[i];
+        if (!options_ended && a == "--") {
+            options_ended = true;
+            continue;
+        }
+        if (options_ended) {
+            hex_text += a;
+            hex_text += ' ';
+            hex_from_args = true;
+            continue;
+        }
         auto value = [&](std::string_view flag) -> std::optional<std::string_view> {
             if (i + 1 >= args.size()) return std::nullopt;
             (void)flag;

@@ -99,8 +99,18 @@ std::optional<codec::protocol_version> announced_version(const ordered_json& j) 
 int run_encode(std::span<char*> args) {
     std::optional<codec::protocol_version> version;
     std::optional<std::string> text;
+    bool options_ended = false;  // after "--" the argument is the JSON, whatever it starts with
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string_view a = args[i];
+        if (!options_ended && a == "--") {
+            options_ended = true;
+            continue;
+        }
+        if (options_ended) {
+            if (text) return usage_error("give the JSON as one argument (quote it)");
+            text = std::string(a);
+            continue;
+        }
         if (a == "-h" || a == "--help") {
             std::fputs(encode_help.data(), stdout);
             return exit_ok;

@@ -52,7 +52,17 @@ int run(std::span<char*> args) {
     std::string file;
     std::optional<unsigned> barrier_ms;
     std::optional<double> hang_s;
+    bool options_ended = false;  // after "--" the argument is the reproducer file, whatever its name
     for (std::size_t i = 1; i < args.size(); ++i) {
+        if (!options_ended && std::string_view(args[i]) == "--") {
+            options_ended = true;
+            continue;
+        }
+        if (options_ended) {
+            if (!file.empty()) return usage_error("one reproducer file at a time");
+            file = args[i];
+            continue;
+        }
         std::string message;
         switch (net::parse_target_option(args, i, target, message)) {
             case net::option_match::yes: continue;
