@@ -348,9 +348,10 @@ std::size_t executor::clear_retained(const std::string& filter, std::string& pro
     };
     try {
         t->connect(until);
+        const std::string client_id = options_.probe_client_id + "-cleanup";  // the packet holds views
         codec::connect_packet c;
         c.protocol_level = 4;
-        c.client_id = options_.probe_client_id + "-cleanup";
+        c.client_id = client_id;
         c.keep_alive = 30;
         if (options_.where.username) c.username = *options_.where.username;
         if (options_.where.password) c.password = *options_.where.password;
