@@ -591,8 +591,10 @@ private:
             for (auto it = delayed_wills_.begin(); it != delayed_wills_.end(); ++it) {
                 if (it->second.due < next->second.due) next = it;
             }
-            if (clock::now() < next->second.due) {
-                will_timer_wake_.wait_until(lock, next->second.due);
+            if (const auto due = next->second.due; clock::now() < due) {
+                // A copy: wait_until reads its deadline again after waking, when a reconnect may have
+                // erased the entry (ASan saw the use after free).
+                will_timer_wake_.wait_until(lock, due);
                 continue;
             }
             const auto will = std::move(next->second.will);
