@@ -32,7 +32,9 @@ case_info validated(case_info info, std::string source) {
     if (info.title.empty()) throw std::invalid_argument(who + ": the title is empty");
     if (info.statements.empty()) throw std::invalid_argument(who + ": no statement IDs");
     for (const auto& s : info.statements) {
-        if (s.rfind("MQTT-", 0) != 0) throw std::invalid_argument(who + ": statement '" + s + "' is not an MQTT-x.y.z-n ID");
+        if (s.rfind("MQTT-", 0) != 0 && s.rfind("MQTTSPEC-", 0) != 0) {
+            throw std::invalid_argument(who + ": statement '" + s + "' is neither an MQTT-x.y.z-n ID nor an own MQTTSPEC-... ID");
+        }
     }
     info.source = std::move(source);
     return info;

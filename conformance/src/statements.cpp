@@ -1,5 +1,6 @@
 #include "mqttspec/conformance/statements.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <stdexcept>
 
@@ -18,7 +19,26 @@ std::vector<std::string> split_tabs(const std::string& line) {
     }
 }
 
-std::map<std::string, statement> load_file(const std::filesystem::path& file) {
+// Rules the standard states without a number get IDs of our own, "MQTTSPEC-5-3.8.2.1.2-identifier-zero":
+// the version (311 or 5), the section that states the rule, and a name.
+bool valid_own_id(const std::string& id, const std::string& version_token) {
+    const std::string prefix = "MQTTSPEC-" + version_token + "-";
+    if (id.rfind(prefix, 0) != 0) return false;
+    const auto dash = id.find('-', prefix.size());
+    if (dash == std::string::npos || dash == prefix.size() || dash + 1 == id.size()) return false;
+    const auto section = id.substr(prefix.size(), dash - prefix.size());
+    if (section.front() == '.' || section.back() == '.' || section.find('.') == std::string::npos) return false;
+    for (const char c : section) {
+        if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.')) return false;
+    }
+    for (std::size_t i = dash + 1; i < id.size(); ++i) {
+        const char c = id[i];
+        if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) return false;
+    }
+    return true;
+}
+
+std::map<std::string, statement> load_file(const std::filesystem::path& file, const std::string& version_token) {
     std::ifstream in(file);
     if (!in) throw std::runtime_error(file.string() + ": cannot be read");
     std::map<std::string, statement> out;
@@ -32,7 +52,10 @@ std::map<std::string, statement> load_file(const std::filesystem::path& file) {
         const std::string where = file.string() + ":" + std::to_string(number);
         if (f.size() < 5) throw std::runtime_error(where + ": expected at least 5 tab-separated columns (id, section, applies_to, testable, paraphrase)");
         statement s{f[0], f[1], f[2], f[3], f[4], f.size() > 5 ? f[5] : ""};
-        if (s.id.rfind("MQTT-", 0) != 0) throw std::runtime_error(where + ": id '" + s.id + "' does not start with MQTT-");
+        if (s.id.rfind("MQTT-", 0) != 0 && !valid_own_id(s.id, version_token)) {
+            throw std::runtime_error(where + ": id '" + s.id + "' is neither a statement of the standard (MQTT-...) nor an own ID (MQTTSPEC-" +
+                                     version_token + "-<section>-<name>, e.g. MQTTSPEC-" + version_token + "-3.8.2.1.2-identifier-zero)");
+        }
         if (s.applies_to != "server" && s.applies_to != "client" && s.applies_to != "both") {
             throw std::runtime_error(where + ": applies_to must be server, client or both");
         }
@@ -48,8 +71,8 @@ std::map<std::string, statement> load_file(const std::filesystem::path& file) {
 
 statement_inventory load_statements(const std::filesystem::path& fixtures) {
     statement_inventory inv;
-    inv.v311 = load_file(fixtures / "statements" / "mqtt311.tsv");
-    inv.v5 = load_file(fixtures / "statements" / "mqtt50.tsv");
+    inv.v311 = load_file(fixtures / "statements" / "mqtt311.tsv", "311");
+    inv.v5 = load_file(fixtures / "statements" / "mqtt50.tsv", "5");
     return inv;
 }
 

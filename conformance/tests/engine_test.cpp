@@ -8,6 +8,7 @@
 #include "mqttspec/conformance/pattern.hpp"
 #include "mqttspec/conformance/profile.hpp"
 #include "mqttspec/conformance/runner.hpp"
+#include "mqttspec/conformance/statements.hpp"
 #include "mqttspec/conformance/net_types.hpp"
 
 namespace mqttspec::conformance {
@@ -248,6 +249,29 @@ TEST(Fixtures, ShippedFixturesLoadAndIdsAreUnique) {
             EXPECT_TRUE(inventory.of(c.info.version).count(s)) << c.info.id << " names unknown statement " << s;
         }
     }
+}
+
+// Rules the standard states without a number carry IDs of our own: MQTTSPEC-<version>-<section>-<name>.
+TEST(Statements, OwnIdsNameTheirVersionAndSection) {
+    const auto dir = std::filesystem::temp_directory_path() / ("mqttspec-statements-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "statements");
+    const std::string header = "id\tsection\tapplies_to\ttestable\tparaphrase\n";
+    auto write = [&](const std::string& v311_id, const std::string& v5_id) {
+        std::ofstream(dir / "statements" / "mqtt311.tsv") << header << v311_id << "\t3.1 CONNECT\tserver\tyes\tx\n";
+        std::ofstream(dir / "statements" / "mqtt50.tsv") << header << v5_id << "\t3.8 SUBSCRIBE\tserver\tyes\tx\n";
+    };
+    write("MQTT-3.1.0-1", "MQTTSPEC-5-3.8.2.1.2-identifier-zero");
+    EXPECT_EQ(load_statements(dir).v5.count("MQTTSPEC-5-3.8.2.1.2-identifier-zero"), 1u);
+    for (const std::string bad : {"MQTTSPEC-311-3.8.2-x", "MQTTSPEC-5-3-x", "MQTTSPEC-5-3.8.2-", "MQTTSPEC-5-3.8.2-Upper", "MQTTX-1"}) {
+        write("MQTT-3.1.0-1", bad);
+        try {
+            load_statements(dir);
+            ADD_FAILURE() << "accepted " << bad;
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("mqtt50.tsv:2"), std::string::npos) << e.what();
+        }
+    }
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -72,6 +72,12 @@ std::vector<core_proof> proofs() {
         {"v5/malformed/connect-will-qos-without-will-flag/reason-code", bad_first_packet_refused_unspecified},
         {"v5/malformed/connect-will-qos3/reason-code", bad_first_packet_refused_unspecified},
         {"v5/malformed/connect-will-retain-without-will-flag/reason-code", bad_first_packet_refused_unspecified},
+        {"v5/malformed/connect-session-expiry-twice/reason-code", bad_first_packet_refused_unspecified},
+        {"v5/malformed/connect-receive-maximum-twice/reason-code", bad_first_packet_refused_unspecified},
+        {"v5/malformed/connect-maximum-packet-size-twice/reason-code", bad_first_packet_refused_unspecified},
+        {"v5/malformed/connect-topic-alias-maximum-twice/reason-code", bad_first_packet_refused_unspecified},
+        {"v5/malformed/connect-request-response-information-twice/reason-code", bad_first_packet_refused_unspecified},
+        {"v5/malformed/connect-request-problem-information-twice/reason-code", bad_first_packet_refused_unspecified},
         // Framing and protocol errors after CONNECT
         {"v311/malformed/remaining-length-five-bytes", {.awaits_five_byte_remaining_length = true}},
         {"v5/malformed/remaining-length-five-bytes", {.awaits_five_byte_remaining_length = true}},

@@ -56,7 +56,7 @@ MQTTSPEC_CASE(auth_without_method_rejected, {
 MQTTSPEC_CASE(auth_data_without_method, {
     .id = "v5/auth/data-without-method-rejected",
     .title = "Authentication Data without an Authentication Method in CONNECT is a Protocol Error: the CONNECT is refused and the connection closed",
-    .statements = {"MQTT-3.1.4-1"},
+    .statements = {"MQTTSPEC-5-3.1.2.11.10-data-without-method", "MQTT-3.1.4-1"},
 }) {
     auto& c = t.open("c");
     connect_options o;

@@ -23,7 +23,7 @@ void require_retain_unavailable(case_context& t) {
 MQTTSPEC_CASE(publish_above_maximum_qos, {
     .id = "v5/capabilities/publish-above-maximum-qos-rejected",
     .title = "A PUBLISH above the server's Maximum QoS is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.4-publish-above-maximum-qos", "MQTT-4.13.1-1"},
 }) {
     const auto q = limited_maximum_qos(t);
     auto& pub = t.connect("pub");
@@ -35,7 +35,7 @@ MQTTSPEC_CASE(publish_above_maximum_qos, {
 MQTTSPEC_CASE(publish_above_maximum_qos_reason, {
     .id = "v5/capabilities/publish-above-maximum-qos-reason-code",
     .title = "On a PUBLISH above its Maximum QoS the server sends DISCONNECT 0x9B (QoS not supported) before closing",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.4-publish-above-maximum-qos", "MQTT-4.13.1-1"},
     .lvl = level::should,
 }) {
     const auto q = limited_maximum_qos(t);
@@ -78,7 +78,7 @@ MQTTSPEC_CASE(will_above_maximum_qos, {
 MQTTSPEC_CASE(retained_publish_unavailable, {
     .id = "v5/capabilities/retained-publish-when-unavailable-rejected",
     .title = "A retained PUBLISH to a server that announced Retain Available 0 is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.5-retain-unavailable", "MQTT-4.13.1-1"},
 }) {
     require_retain_unavailable(t);
     auto& pub = t.connect("pub");
@@ -92,7 +92,7 @@ MQTTSPEC_CASE(retained_publish_unavailable, {
 MQTTSPEC_CASE(retained_publish_unavailable_reason, {
     .id = "v5/capabilities/retained-publish-when-unavailable-reason-code",
     .title = "On a retained PUBLISH while Retain Available is 0 the server sends DISCONNECT 0x9A (Retain not supported) before closing",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.5-retain-unavailable", "MQTT-4.13.1-1"},
     .lvl = level::should,
 }) {
     require_retain_unavailable(t);
@@ -125,7 +125,7 @@ MQTTSPEC_CASE(retained_will_unavailable, {
 MQTTSPEC_CASE(wildcard_unavailable, {
     .id = "v5/capabilities/wildcard-subscription-when-unavailable-refused",
     .title = "A wildcard SUBSCRIBE to a server that announced Wildcard Subscription Available 0 is refused (SUBACK 0xA2, or DISCONNECT 0xA2 and close)",
-    .statements = {"MQTT-3.8.4-7", "MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.11-wildcard-unavailable", "MQTT-3.8.4-7", "MQTT-4.13.1-1"},
 }) {
     if (t.caps().wildcard_subscriptions) t.skip("the broker supports wildcard subscriptions");
     auto& sub = t.connect("sub");
@@ -136,7 +136,7 @@ MQTTSPEC_CASE(wildcard_unavailable, {
 MQTTSPEC_CASE(shared_unavailable, {
     .id = "v5/capabilities/shared-subscription-when-unavailable-refused",
     .title = "A shared SUBSCRIBE to a server that announced Shared Subscription Available 0 is refused (SUBACK 0x9E, or DISCONNECT 0x9E and close)",
-    .statements = {"MQTT-3.8.4-7", "MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.13-shared-unavailable", "MQTT-3.8.4-7", "MQTT-4.13.1-1"},
 }) {
     if (t.caps().shared_subscriptions) t.skip("the broker supports shared subscriptions");
     auto& sub = t.connect("sub");

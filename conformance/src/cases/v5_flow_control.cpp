@@ -129,7 +129,7 @@ void exceed_server_receive_maximum(case_context& t, client& pub) {
 MQTTSPEC_CASE(server_receive_maximum_exceeded, {
     .id = "v5/flow-control/server-receive-maximum-exceeded",
     .title = "More unacknowledged QoS 2 PUBLISHes than the server's Receive Maximum is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.4-receive-maximum-exceeded", "MQTT-4.13.1-1"},
     .needs = {requirement::qos2},
 }) {
     auto& pub = t.connect("pub");
@@ -142,7 +142,7 @@ MQTTSPEC_CASE(server_receive_maximum_exceeded, {
 MQTTSPEC_CASE(server_receive_maximum_exceeded_reason, {
     .id = "v5/flow-control/server-receive-maximum-exceeded-reason-code",
     .title = "On more unacknowledged PUBLISHes than its Receive Maximum the server sends DISCONNECT 0x93 (Receive Maximum exceeded) before closing",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.4-receive-maximum-exceeded", "MQTT-4.13.1-1"},
     .lvl = level::should,
     .needs = {requirement::qos2},
 }) {
@@ -154,7 +154,7 @@ MQTTSPEC_CASE(server_receive_maximum_exceeded_reason, {
 MQTTSPEC_CASE(receive_maximum_zero_rejected, {
     .id = "v5/flow-control/receive-maximum-zero-rejected",
     .title = "A CONNECT with Receive Maximum 0 is a Protocol Error: the server refuses it (CONNACK >= 0x80 optional) and closes",
-    .statements = {"MQTT-3.1.4-1"},
+    .statements = {"MQTTSPEC-5-3.1.2.11.3-receive-maximum-zero", "MQTT-3.1.4-1"},
 }) {
     auto& c = t.open("c");
     connect_options bad;

@@ -121,7 +121,7 @@ MQTTSPEC_CASE(small_limit_on_acks, {
 MQTTSPEC_CASE(server_limit_enforced, {
     .id = "v5/maximum-packet-size/server-limit-enforced",
     .title = "A packet larger than the Maximum Packet Size the server announced is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.6-packet-too-large", "MQTT-4.13.1-1"},
 }) {
     // 3.2.2.3.6: a packet above the announced Maximum Packet Size is a Protocol Error; MQTT-3.2.2-15
     // binds the client that sends it, the server's duty is to close (4.13). This case deliberately
@@ -138,7 +138,7 @@ MQTTSPEC_CASE(server_limit_enforced, {
 MQTTSPEC_CASE(server_limit_reason, {
     .id = "v5/maximum-packet-size/server-limit-enforced-reason-code",
     .title = "On a packet above its Maximum Packet Size the server sends DISCONNECT 0x95 (Packet too large) before closing",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.6-packet-too-large", "MQTT-4.13.1-1"},
     .lvl = level::should,
 }) {
     const auto announced = t.caps().maximum_packet_size;

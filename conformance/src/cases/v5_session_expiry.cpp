@@ -133,7 +133,7 @@ void disconnect_with_expiry_after_zero(client& c) {
 MQTTSPEC_CASE(disconnect_nonzero_after_zero, {
     .id = "v5/session-expiry/disconnect-nonzero-after-zero-ignored",
     .title = "A non-zero Session Expiry Interval in DISCONNECT after CONNECT had 0 is a Protocol Error: the session is not kept",
-    .statements = {"MQTT-4.13.1-1", "MQTT-4.1.0-2"},
+    .statements = {"MQTTSPEC-5-3.14.2.2.2-expiry-after-zero", "MQTT-4.13.1-1", "MQTT-4.1.0-2"},
     .needs = {requirement::qos1},
 }) {
     const auto topic = t.topic("t");
@@ -149,7 +149,7 @@ MQTTSPEC_CASE(disconnect_nonzero_after_zero, {
 MQTTSPEC_CASE(disconnect_nonzero_after_zero_reason, {
     .id = "v5/session-expiry/disconnect-nonzero-after-zero-reason-code",
     .title = "On a non-zero Session Expiry Interval in DISCONNECT after CONNECT had 0, the server sends DISCONNECT 0x82 before closing",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.14.2.2.2-expiry-after-zero", "MQTT-4.13.1-1"},
     .lvl = level::should,
 }) {
     auto& c = t.connect("c");

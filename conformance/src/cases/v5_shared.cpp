@@ -65,7 +65,7 @@ std::vector<std::string> collect_numbered(client& pub, std::vector<client*> memb
 MQTTSPEC_CASE(one_copy_per_group, {
     .id = "v5/shared/one-copy-per-group",
     .title = "Each message matching a Shared Subscription is sent to exactly one of the group's sessions",
-    .statements = {"MQTT-4.5.0-1"},
+    .statements = {"MQTTSPEC-5-4.8.2-one-copy-per-group", "MQTT-4.5.0-1"},
     .needs = {requirement::shared_subscriptions, requirement::qos1},
 }) {
     // 4.8.2: "each message ... is sent to only one of the sessions attached to the Shared Subscription".
@@ -107,7 +107,7 @@ MQTTSPEC_CASE(one_copy_per_group, {
 MQTTSPEC_CASE(groups_and_plain_each_get_copy, {
     .id = "v5/shared/separate-groups-and-non-shared-each-get-a-copy",
     .title = "A message is sent once to each Shared Subscription group and once to each non-shared subscriber",
-    .statements = {"MQTT-4.5.0-1"},
+    .statements = {"MQTTSPEC-5-4.8.2-one-copy-per-group", "MQTT-4.5.0-1"},
     .needs = {requirement::shared_subscriptions, requirement::qos1},
 }) {
     auto& g1 = t.connect("group-1");

@@ -182,7 +182,7 @@ MQTTSPEC_CASE(identifier_on_retained, {
 MQTTSPEC_CASE(identifier_zero_rejected, {
     .id = "v5/subscription-identifier/zero-rejected",
     .title = "A SUBSCRIBE with Subscription Identifier 0 is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.8.2.1.2-identifier-zero", "MQTT-4.13.1-1"},
 }) {
     auto& sub = t.connect("sub");
     // 3.8.2.1.2: "It is a Protocol Error if the Subscription Identifier has a value of 0."
@@ -193,7 +193,7 @@ MQTTSPEC_CASE(identifier_zero_rejected, {
 MQTTSPEC_CASE(identifier_unsupported_rejected, {
     .id = "v5/subscription-identifier/unsupported-rejected",
     .title = "A server that announced Subscription Identifier Available 0 treats a SUBSCRIBE with one as a Protocol Error",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.2.2.3.12-identifier-unavailable", "MQTT-4.13.1-1"},
 }) {
     if (t.caps().subscription_identifiers) t.skip("the broker supports Subscription Identifiers");
     auto& sub = t.connect("sub");

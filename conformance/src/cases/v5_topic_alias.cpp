@@ -100,7 +100,7 @@ void send_alias_unmapped(case_context&, client& pub) {
 MQTTSPEC_CASE(alias_zero_rejected, {
     .id = "v5/topic-alias/zero-rejected",
     .title = "A PUBLISH with Topic Alias 0 is a Protocol Error: the server closes the connection (DISCONNECT >= 0x80 first allowed)",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.2.3.4-alias-zero", "MQTT-4.13.1-1"},
 }) {
     auto& pub = t.connect("pub");
     send_alias_zero(t, pub);
@@ -110,7 +110,7 @@ MQTTSPEC_CASE(alias_zero_rejected, {
 MQTTSPEC_CASE(alias_zero_reason, {
     .id = "v5/topic-alias/zero-rejected-reason-code",
     .title = "On a Topic Alias of 0 the server sends DISCONNECT 0x94 (Topic Alias invalid) before closing",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.2.3.4-alias-zero", "MQTT-4.13.1-1"},
     .lvl = level::should,
 }) {
     auto& pub = t.connect("pub");
@@ -121,7 +121,7 @@ MQTTSPEC_CASE(alias_zero_reason, {
 MQTTSPEC_CASE(alias_above_maximum_rejected, {
     .id = "v5/topic-alias/above-maximum-rejected",
     .title = "A Topic Alias above the server's Topic Alias Maximum is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.2.3.4-alias-above-maximum", "MQTT-4.13.1-1"},
     .needs = {requirement::topic_alias},
 }) {
     auto& pub = t.connect("pub");
@@ -132,7 +132,7 @@ MQTTSPEC_CASE(alias_above_maximum_rejected, {
 MQTTSPEC_CASE(alias_above_maximum_reason, {
     .id = "v5/topic-alias/above-maximum-rejected-reason-code",
     .title = "On a Topic Alias above its Topic Alias Maximum the server sends DISCONNECT 0x94 (Topic Alias invalid) before closing",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.2.3.4-alias-above-maximum", "MQTT-4.13.1-1"},
     .lvl = level::should,
     .needs = {requirement::topic_alias},
 }) {
@@ -144,7 +144,7 @@ MQTTSPEC_CASE(alias_above_maximum_reason, {
 MQTTSPEC_CASE(alias_none_announced_rejected, {
     .id = "v5/topic-alias/not-announced-rejected",
     .title = "When the server announced no Topic Alias Maximum, any Topic Alias is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.2.3.4-alias-above-maximum", "MQTT-4.13.1-1"},
 }) {
     if (t.caps().topic_alias_maximum != 0) {
         t.skip("the broker announced Topic Alias Maximum " + std::to_string(t.caps().topic_alias_maximum) +
@@ -158,7 +158,7 @@ MQTTSPEC_CASE(alias_none_announced_rejected, {
 MQTTSPEC_CASE(alias_unknown_with_empty_topic, {
     .id = "v5/topic-alias/unmapped-alias-empty-topic-rejected",
     .title = "A zero-length Topic Name with a Topic Alias that has no mapping is a Protocol Error: the server closes the connection",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.2.3.4-alias-unmapped", "MQTT-4.13.1-1"},
     .needs = {requirement::topic_alias},
 }) {
     auto& pub = t.connect("pub");
@@ -169,7 +169,7 @@ MQTTSPEC_CASE(alias_unknown_with_empty_topic, {
 MQTTSPEC_CASE(alias_unknown_with_empty_topic_reason, {
     .id = "v5/topic-alias/unmapped-alias-empty-topic-reason-code",
     .title = "On an unmapped Topic Alias with a zero-length Topic Name the server sends DISCONNECT 0x82 (Protocol Error) before closing",
-    .statements = {"MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.2.3.4-alias-unmapped", "MQTT-4.13.1-1"},
     .lvl = level::should,
     .needs = {requirement::topic_alias},
 }) {
@@ -183,7 +183,7 @@ MQTTSPEC_CASE(alias_unknown_with_empty_topic_reason, {
 MQTTSPEC_CASE(empty_topic_without_alias, {
     .id = "v5/topic-alias/empty-topic-without-alias-rejected",
     .title = "A zero-length Topic Name without a Topic Alias is a Protocol Error: DISCONNECT 0x82 and close, or close",
-    .statements = {"MQTT-4.7.3-1", "MQTT-4.13.1-1"},
+    .statements = {"MQTTSPEC-5-3.3.2.1-empty-topic-without-alias", "MQTT-4.7.3-1", "MQTT-4.13.1-1"},
 }) {
     auto& pub = t.connect("pub");
     // 3.3.2.1: "It is a Protocol Error if the Topic Name is zero length and there is no Topic Alias."
