@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define MQTTSPEC_COVERAGE_ENV "MQTTSPEC_COVERAGE_SHM"   /* names the shared memory object */
-#define MQTTSPEC_COVERAGE_MAGIC 0x766f632d7371746dULL   /* "mqtsq-cov" */
+#define MQTTSPEC_COVERAGE_MAGIC 0x766f632d7371746dULL   /* "mtqs-cov" in memory order */
 #define MQTTSPEC_COVERAGE_CAPACITY (1u << 20)           /* edges; guard indices wrap beyond it */
 #define MQTTSPEC_COVERAGE_HASHED 65536u                 /* map size for GCC's trace-pc (hashed PCs) */
 
