@@ -67,6 +67,12 @@ fuzzing:
   --hang-timeout SECONDS  deadline of each liveness probe on a fresh connection (default 5)
   --probe-every N         liveness probe every N sequences per worker (default 256)
   --status-interval S     seconds between status lines on stderr (default 2; 0: none)
+  --coverage-shm NAME     the broker's edge coverage, from a broker built with SanitizerCoverage and
+                          linked with fuzz/net/shim/coverage_shim.cpp, started with
+                          MQTTSPEC_COVERAGE_SHM=NAME (ci/fuzz-broker does both): sequences that reach
+                          new edges are kept (also in --out/corpus/) and mutated further; --stats
+                          gains edges and coverage_corpus_size
+  --coverage-no-feedback  with --coverage-shm: count edges only, fuzz as without it (to measure)
   --generic-transport     plain TCP through the engine's Asio transport instead of the fuzzer's
                           own poll()-based one (slower; the fast one resolves the host once,
                           keeps ACKs quick and resets connections on close)
@@ -162,6 +168,11 @@ int run(std::span<char*> args) {
             options.exec.probe_timeout = std::chrono::milliseconds(std::llround(s * 1000));
         } else if (a == "--probe-every") {
             if (!value() || !parse_number<unsigned>(text, options.probe_every, 1, 1u << 30)) return usage_error("--probe-every needs a number >= 1");
+        } else if (a == "--coverage-shm") {
+            if (!value() || text.empty()) return usage_error("--coverage-shm needs a shared memory name");
+            options.coverage_shm = text;
+        } else if (a == "--coverage-no-feedback") {
+            options.coverage_feedback = false;
         } else if (a == "--generic-transport") {
             options.exec.generic_transport = true;
         } else if (a == "--status-interval") {
@@ -176,6 +187,7 @@ int run(std::span<char*> args) {
     options.exec.where = *where;
     options.exec.connect_timeout = std::max(options.exec.probe_timeout, std::chrono::milliseconds(1000));
     if (!options.duration_s && !options.iterations) options.duration_s = 60;
+    if (!options.coverage_feedback && options.coverage_shm.empty()) return usage_error("--coverage-no-feedback needs --coverage-shm");
     if (!seed_given) options.seed = std::random_device{}() ^ static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
     options.status_interval = std::chrono::milliseconds(std::llround(status_s * 1000));
     options.status_out = status_s > 0 ? stderr : nullptr;
@@ -218,6 +230,10 @@ int run(std::span<char*> args) {
     std::fprintf(stderr, "mqttspec fuzz: %llu sequences in %.1f s (%.0f/s), %zu distinct broker responses, corpus %zu, %zu finding(s)\n",
                  static_cast<unsigned long long>(result.iterations), result.duration_s, rate, result.distinct_responses,
                  result.corpus_size, result.findings.size());
+    if (result.edges) {
+        std::fprintf(stderr, "mqttspec fuzz: %zu broker edges reached, %zu sequence(s) kept for new edges%s\n", *result.edges,
+                     result.coverage_corpus_size, options.coverage_feedback ? "" : " (feedback off)");
+    }
     if (result.retained_problem.empty()) {
         std::fprintf(stderr, "mqttspec fuzz: removed %zu retained message(s) under %s (a byte mutation can move a topic out of "
                              "that prefix; such messages are not found and stay)\n",
@@ -243,6 +259,11 @@ int run(std::span<char*> args) {
         stats["suspects_cleared"] = result.suspects_cleared;
         stats["interrupted"] = result.interrupted;
         stats["retained_cleared"] = result.retained_cleared;
+        if (result.edges) {
+            stats["edges"] = *result.edges;
+            stats["coverage_feedback"] = options.coverage_feedback;
+            stats["coverage_corpus_size"] = result.coverage_corpus_size;
+        }
         auto& list = stats["findings"] = nlohmann::ordered_json::array();
         for (const auto& f : result.findings) {
             list.push_back({{"kind", f.kind}, {"details", f.details}, {"iteration", f.iteration}, {"reproducer", f.reproducer}});

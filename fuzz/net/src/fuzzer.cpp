@@ -20,6 +20,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "mqttspec/netfuzz/coverage.hpp"
 #include "mqttspec/netfuzz/generator.hpp"
 
 namespace mqttspec::netfuzz {
@@ -97,8 +98,45 @@ bool same_family(const std::string& a, const std::string& b) {
     return a == b || (down(a) && down(b));
 }
 
+// Sequences after which the broker had reached new edges (--coverage-shm), shared by the workers.
+class coverage_corpus {
+public:
+    static constexpr std::size_t cap = 8192;
+    static constexpr std::size_t recent = 16;  // the newest entries, favoured when picking
+
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return plans_.size();
+    }
+    // Adds `p`; when full, it replaces a random entry that is not among the newest.
+    void add(const plan& p, rng& r) {
+        std::lock_guard lock(mutex_);
+        if (plans_.size() < cap) {
+            plans_.push_back(p);
+        } else {
+            plans_.erase(plans_.begin() + r.below(static_cast<std::uint32_t>(cap - recent)));
+            plans_.push_back(p);
+        }
+    }
+    // Half the time one of the newest entries (the frontier of what was reached), else any.
+    std::optional<plan> pick(rng& r) const {
+        std::lock_guard lock(mutex_);
+        if (plans_.empty()) return std::nullopt;
+        const auto n = static_cast<std::uint32_t>(plans_.size());
+        const std::uint32_t window = std::min<std::uint32_t>(n, recent);
+        return plans_[r.chance(50) ? n - 1 - r.below(window) : r.below(n)];
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<plan> plans_;
+};
+
 struct shared_state {
     const fuzz_options& opt;
+    coverage_map* coverage = nullptr;  // --coverage-shm
+    coverage_corpus covered;
+    std::atomic<std::uint64_t> corpus_files{0};
     clock::time_point start = clock::now();
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> iterations{0};
@@ -147,6 +185,24 @@ struct shared_state {
     }
 
     json reproducer_json(const sequence& s) const { return to_reproducer_json(s, opt.exec.where.password); }
+
+    // out_dir/corpus/: the sequences that reached new edges, as replayable files (kind "corpus").
+    void save_corpus_entry(const sequence& s, std::size_t new_edges) {
+        if (corpus_files.fetch_add(1) >= coverage_corpus::cap) return;
+        json doc;
+        doc["mqttspec_reproducer"] = 1;
+        doc["kind"] = "corpus";
+        doc["details"] = "reached " + std::to_string(new_edges) + " new broker edge(s)";
+        doc["seed"] = opt.seed;
+        doc["iteration"] = s.iteration;
+        doc["found_after_s"] = elapsed();
+        doc["sequences"] = json::array({reproducer_json(s)});
+        std::error_code ec;
+        const auto dir = fs::path(opt.out_dir) / "corpus";
+        fs::create_directories(dir, ec);
+        std::ofstream out(dir / ("it" + std::to_string(s.iteration) + ".json"));
+        out << doc.dump(2) << "\n";
+    }
 
     // True the first time `key` is seen, while its family (`family`) has fewer than `cap` keys.
     bool first_of(const std::string& family, const std::string& key, unsigned cap) {  // caller holds the mutex
@@ -281,6 +337,7 @@ void worker_main(shared_state& st, unsigned w) {
     generator gen({opt.versions, opt.exec.where.username, opt.exec.where.password, w});
     std::vector<plan> corpus;
     constexpr std::size_t corpus_cap = 256;
+    const bool feedback = st.coverage != nullptr && opt.coverage_feedback;
 
     // Liveness after a suspect sequence: two probes, each with the generous probe deadline.
     auto confirm_down = [&](std::uint64_t iteration, const std::string& why) -> bool {
@@ -302,8 +359,15 @@ void worker_main(shared_state& st, unsigned w) {
         const std::uint64_t iteration = k * opt.workers + w;
         if (opt.iterations && iteration >= *opt.iterations) break;
         rng r(iteration_seed(opt.seed, iteration));
-        const bool from_corpus = !corpus.empty() && r.chance(60);
-        const plan p = from_corpus ? gen.mutate(corpus[r.below(static_cast<std::uint32_t>(corpus.size()))], r) : gen.fresh(r);
+        std::optional<plan> chosen;
+        if (feedback && r.chance(75)) {
+            if (auto parent = st.covered.pick(r)) chosen = gen.mutate(*parent, r);
+        }
+        if (!chosen) {
+            const bool from_corpus = !corpus.empty() && r.chance(60);
+            chosen = from_corpus ? gen.mutate(corpus[r.below(static_cast<std::uint32_t>(corpus.size()))], r) : gen.fresh(r);
+        }
+        const plan& p = *chosen;
         const sequence s = gen.render(p, iteration, r);
         st.remember(w, s);
         const auto t0 = clock::now();
@@ -369,6 +433,13 @@ void worker_main(shared_state& st, unsigned w) {
             std::lock_guard lock(st.mutex);
             st.findings.push_back({"malformed_reply", details, st.save("malformed_reply", iteration, std::move(doc)), iteration});
         }
+        if (st.coverage != nullptr) {
+            const std::size_t new_edges = st.coverage->collect_new();
+            if (new_edges > 0 && feedback) {
+                st.covered.add(p, r);
+                st.save_corpus_entry(s, new_edges);
+            }
+        }
         bool novel;
         {
             std::lock_guard lock(st.mutex);
@@ -411,7 +482,17 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
         return result;
     }
 
+    std::unique_ptr<coverage_map> coverage;
+    if (!opt.coverage_shm.empty()) {
+        coverage = coverage_map::open(opt.coverage_shm, result.start_error);
+        if (!coverage) {
+            result.start_failed = true;
+            return result;
+        }
+    }
+
     shared_state st(opt);
+    st.coverage = coverage.get();
     std::vector<std::thread> threads;
     std::atomic<unsigned> running{opt.workers};
     for (unsigned w = 0; w < opt.workers; ++w) {
@@ -471,11 +552,12 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
                 const auto its = st.iterations.load();
                 const double dt = std::chrono::duration<double>(now - last_status).count();
                 std::fprintf(opt.status_out,
-                             "netfuzz %6.1fs  iterations %llu (%.0f/s)  findings %zu  responses %zu  corpus %zu  suspects cleared %llu%s\n",
+                             "netfuzz %6.1fs  iterations %llu (%.0f/s)  findings %zu  responses %zu  corpus %zu  suspects cleared %llu%s%s\n",
                              st.elapsed(), static_cast<unsigned long long>(its), dt > 0 ? double(its - last_iterations) / dt : 0.0,
                              st.findings.size(), st.signatures.size(), st.corpus.load(),
                              static_cast<unsigned long long>(st.suspects_cleared.load()),
-                             opt.watch_pid ? ("  rss " + std::to_string(peak.rss_kib) + " kB  fds " + std::to_string(peak.fds)).c_str() : "");
+                             opt.watch_pid ? ("  rss " + std::to_string(peak.rss_kib) + " kB  fds " + std::to_string(peak.fds)).c_str() : "",
+                             coverage ? ("  edges " + std::to_string(coverage->edges()) + "  coverage corpus " + std::to_string(st.covered.size())).c_str() : "");
                 std::fflush(opt.status_out);
                 last_iterations = its;
                 last_status = now;
@@ -493,6 +575,11 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
     result.corpus_size = st.corpus.load();
     result.suspects_cleared = st.suspects_cleared.load();
     result.probes = st.probes.load();
+    if (coverage) {
+        coverage->collect_new();
+        result.edges = coverage->edges();
+        result.coverage_corpus_size = st.covered.size();
+    }
     // The sessions published retained messages under the fuzzer's topic prefix: remove them, so that a
     // broker is left as it was found (topics a byte mutation moved out of the prefix are not found).
     if (opt.clean_retained) {

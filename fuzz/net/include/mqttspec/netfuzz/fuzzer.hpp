@@ -3,7 +3,10 @@
 // Workers (threads, each with its own io_context, executor, generator and corpus) run sequences
 // concurrently; iteration i is generated from (seed, i) alone and worker w runs iterations
 // i = w, w + W, w + 2W, ..., so --seed fixes what is sent. A sequence whose broker answers were
-// never seen before (response signature) joins the worker's corpus and is mutated further.
+// never seen before (response signature) joins the worker's corpus and is mutated further. With
+// --coverage-shm, a sequence after which the broker's edge bitmap has new edges joins a corpus shared
+// by the workers, and most sequences are then mutations of its entries, the newest favoured (AFLNet's
+// idea; with concurrent workers an edge is credited to whichever worker looks first).
 //
 // Findings:
 //   malformed_reply  a broker packet failed strict decoding (sender = server)   [minimised]
@@ -62,6 +65,11 @@ struct fuzz_options {
     // Set (by a signal handler) to stop early: workers finish their sequence, findings are kept.
     const std::atomic<bool>* interrupt = nullptr;
     bool clean_retained = true;  // at the end, remove the retained messages under retained_filter
+    // --coverage-shm: the instrumented broker's edge bitmap (fuzz/net/shim/). Sequences that reach new
+    // edges join a corpus shared by all workers (and out_dir/corpus/), which mutations then favour;
+    // with coverage_feedback false the edges are only counted (to measure what feedback adds).
+    std::string coverage_shm;
+    bool coverage_feedback = true;
 };
 
 // Every topic the generator uses starts with "mqttspec-fuzz/w<worker>/".
@@ -87,6 +95,8 @@ struct fuzz_result {
     bool interrupted = false;  // stopped by `interrupt` before the duration or iterations were reached
     std::size_t retained_cleared = 0;  // retained messages removed at the end
     std::string retained_problem;      // why the removal stopped early (empty: it completed)
+    std::optional<std::size_t> edges;  // --coverage-shm: distinct broker edges reached by the end
+    std::size_t coverage_corpus_size = 0;  // sequences kept because they reached new edges
 };
 
 fuzz_result run_fuzzer(const fuzz_options& options);
