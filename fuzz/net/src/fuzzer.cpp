@@ -181,6 +181,7 @@ struct shared_state {
     std::vector<std::optional<std::uint64_t>> running;  // per worker: the iteration in flight
     std::set<std::uint64_t> unsettled;
     std::map<std::uint64_t, unsigned> lingering;  // unproven sequence -> quiet reads left
+    std::deque<json> last_reports;                 // the latest reports (details, reproducer), for a crash finding
 
     explicit shared_state(const fuzz_options& o) : opt(o), recent(o.workers), running(o.workers) {}
 
@@ -218,8 +219,10 @@ struct shared_state {
             if (all_in_flight) candidates = in_flight();
             std::stable_sort(candidates.begin(), candidates.end(), [](const sequence& a, const sequence& b) { return a.iteration < b.iteration; });
             for (const auto& r : reports) {
-                if (!first_of(r.kind, r.kind + "/" + r.top_frame, 8)) continue;
                 const auto details = sanitizer_details(r);
+                last_reports.push_back({{"details", details}, {"reproducer", nullptr}});
+                if (last_reports.size() > 3) last_reports.pop_front();
+                if (!first_of(r.kind, r.kind + "/" + r.top_frame, 8)) continue;
                 auto doc = header(r.kind, details, iteration, worker);
                 doc["minimised"] = false;
                 doc["observation"] = {{"top_frame", r.top_frame}};
@@ -235,6 +238,7 @@ struct shared_state {
                 auto& seqs = doc["sequences"] = json::array();
                 for (const auto& s : candidates) seqs.push_back(reproducer_json(s));
                 findings.push_back({r.kind, details, save(r.kind, iteration, std::move(doc)), iteration});
+                last_reports.back()["reproducer"] = findings.back().reproducer;
             }
         }
         if (!target_log->report_open()) {  // everything that ran before is accounted for
@@ -308,12 +312,12 @@ struct shared_state {
         if (fatal) return;
         fatal = true;
         stop = true;
-        std::vector<sanitizer_report> reports;
-        if (target_log) reports = target_log->flush();  // a report the broker wrote on its way down
+        if (target_log) sanitizer_findings(target_log->flush(), worker, iteration);  // written on its way down
         auto doc = header(kind, details, iteration, worker);
-        if (!reports.empty()) {
+        // The latest sanitizer reports, often the cause (ASan without halt_on_error=0 aborts after one).
+        if (!last_reports.empty()) {
             auto& list = doc["sanitizer_reports"] = json::array();
-            for (const auto& r : reports) list.push_back(sanitizer_details(r));
+            for (const auto& r : last_reports) list.push_back(r);
         }
         doc["minimised"] = false;
         doc["note"] = "the broker was down, so this holds every sequence in flight (and the three before it) per worker, in "
@@ -321,7 +325,6 @@ struct shared_state {
         auto& seqs = doc["sequences"] = json::array();
         for (const auto& s : in_flight()) seqs.push_back(reproducer_json(s));
         findings.push_back({kind, details, save(kind, iteration, std::move(doc)), iteration});
-        if (!reports.empty()) sanitizer_findings(reports, worker, iteration);
         wake.notify_all();
     }
 
