@@ -39,7 +39,7 @@ Findings (saved as replayable JSON in --out; replay with mqttspec replay FILE):
   stall            a connection got neither answer nor close in time while fresh connections were
                    answered, and again when the sequence was rerun (the run goes on)
   crash            (--watch-pid) the broker process died
-  unreachable      the broker refuses connections it accepted before
+  unreachable      the broker refuses connections it accepted before, through the probe deadline
   refused          a connection was refused, then the broker answered again (down for a while,
                    e.g. restarted by a supervisor, or a listener closed and reopened; the run goes
                    on). Refused probes are retried for the probe deadline (--hang-timeout) before
