@@ -205,7 +205,10 @@ struct shared_state {
         std::lock_guard lock(mutex);
         running[worker].reset();
         if (unproven) lingering[iteration] = 2 * opt.workers;
-        sanitizer_findings(target_log->poll(), worker, iteration);
+        auto reports = target_log->poll();
+        // A report that never ends (a log cut mid-report) would keep every later sequence a candidate.
+        if (reports.empty() && target_log->report_open() && unsettled.size() > 1024) reports = target_log->flush();
+        sanitizer_findings(reports, worker, iteration);
     }
 
     // Caller holds the mutex. One finding per kind and top frame (up to 8 per kind).
@@ -751,10 +754,13 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
         std::this_thread::sleep_for(d);  // nothing signals a listener's return: a bounded back-off
         return false;
     };
+    bool refusal_observed = false;  // by the last check_alive
     auto check_alive = [&](const std::string& why) -> bool {
+        refusal_observed = false;
         for (int attempt = 0; attempt < 2; ++attempt) {
             const auto l = probe_through_refusals(ex, opt.exec.probe_timeout, pause);
             if (l.recovered_after_refusal()) {
+                refusal_observed = true;
                 observe("refused", (why.empty() ? std::string() : why + "; ") + refusal_details(l));
             }
             if (l.last.ok) return true;
@@ -785,7 +791,7 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
             if (o.connect_failed || o.suspect_hang) {
                 if (!check_alive(o.connect_failed ? "connecting failed: " + o.connect_error : o.suspect_detail)) {
                     down = true;
-                } else if (o.connect_failed && o.refused) {
+                } else if (o.connect_failed && o.refused && !refusal_observed) {
                     observe("refused", "connecting failed, then the broker answered again: " + o.connect_error);
                 } else if (o.suspect_hang) {
                     observe("stall", o.suspect_detail + ", while a fresh connection was answered", {{"conn", o.suspect_conn}});
