@@ -39,9 +39,14 @@ Findings (saved as replayable JSON in --out; replay with mqttspec replay FILE):
   stall            a connection got neither answer nor close in time while fresh connections were
                    answered, and again when the sequence was rerun (the run goes on)
   crash            (--watch-pid) the broker process died
-  unreachable      the broker refuses connections it accepted before
+  unreachable      the broker refuses connections it accepted before, through the probe deadline
   refused          a connection was refused, then the broker answered again (down for a while,
-                   e.g. restarted by a supervisor; the run goes on)
+                   e.g. restarted by a supervisor, or a listener closed and reopened; the run goes
+                   on). Refused probes are retried for the probe deadline (--hang-timeout) before
+                   the broker counts as down (unreachable, or crash with --watch-pid)
+  asan, ubsan, leak (--target-log) the broker's AddressSanitizer, UndefinedBehaviorSanitizer or
+                   LeakSanitizer report, attached to the finding with the sequences that ran while
+                   it appeared (one finding per kind and top frame; the run goes on)
 Reproducers never contain the password: replay fills in its own -P where the file says it went.
   rss_growth, fd_growth   (--watch-pid) VmRSS / open descriptors grew beyond the limits
 A broker closing a connection on bad input is the expected behaviour, never a finding.
@@ -63,6 +68,12 @@ fuzzing:
   --watch-pid PID         a local broker's process: crash, VmRSS and descriptor oracles
   --max-rss-growth MB     rss_growth above this growth over the start (default 128)
   --max-fd-growth N       fd_growth above this growth over the start (default 256)
+  --target-log FILE       the sanitizer output of a broker built with ASan/UBSan (its stderr
+                          redirected to FILE, or ASAN_OPTIONS=log_path's FILE.PID): followed from
+                          its current end and read after every sequence and when the broker goes
+                          down. Build and run the broker so a report does not end it:
+                          -fsanitize=address,undefined -fsanitize-recover=address,undefined,
+                          ASAN_OPTIONS=halt_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
   --barrier-timeout MS    wait for PINGRESP or close per connection before probing (default 1000)
   --hang-timeout SECONDS  deadline of each liveness probe on a fresh connection (default 5)
   --probe-every N         liveness probe every N sequences per worker (default 256)
@@ -152,6 +163,9 @@ int run(std::span<char*> args) {
             int pid = 0;
             if (!value() || !parse_number<int>(text, pid, 1, 1 << 30)) return usage_error("--watch-pid needs a process id");
             options.watch_pid = pid;
+        } else if (a == "--target-log") {
+            if (!value() || text.empty()) return usage_error("--target-log needs a file name");
+            options.target_log = text;
         } else if (a == "--max-rss-growth") {
             std::uint64_t mb = 0;
             if (!value() || !parse_number<std::uint64_t>(text, mb, 1, 1 << 20)) return usage_error("--max-rss-growth needs megabytes >= 1");

@@ -20,7 +20,7 @@ constexpr std::string_view replay_head = R"(usage: mqttspec replay FILE (-h HOST
 Replays a reproducer saved by mqttspec fuzz: sends its sequences write by write (same chunking),
 decodes every broker packet strictly, probes the broker's liveness after each sequence, and
 reports what happened. Growth findings (rss_growth, fd_growth) run the sequences 'repeat' times
-and need --watch-pid.
+and need --watch-pid; sanitizer findings (asan, ubsan, leak) need --target-log.
 
 )";
 
@@ -28,6 +28,10 @@ constexpr std::string_view replay_tail = R"(
 options:
   --watch-pid PID         the broker's process: crash, VmRSS and descriptor checks
   --max-rss-growth MB     (default 128)      --max-fd-growth N   (default 256)
+  --target-log FILE       the broker's sanitizer output (see mqttspec fuzz --help), read after
+                          each sequence: a new report of the recorded kind with the same top frame
+                          confirms an asan/ubsan/leak finding (start a fresh broker: sanitizers
+                          report each source location once per process)
   --repeat N              run the sequences N times (default 1; growth findings: the file's value)
   --barrier-timeout MS    wait for PINGRESP or close per connection (default 1000)
   --hang-timeout SECONDS  liveness probe deadline (default 5)
@@ -35,7 +39,8 @@ options:
 
 A reproducer recorded with a password holds where it went, not the password: give the same one
 with -P (or in -L). A finding reproduces when the same kind is observed and, where the file records
-it ("observation"), on the same connection with the same decode error.
+it ("observation"), on the same connection with the same decode error, or with the same top
+frame of the sanitizer report.
 
 exit status: 1 the finding reproduced, 0 it did not,
              2 usage error, unreadable or invalid file, broker unreachable at start
@@ -96,6 +101,9 @@ int run(std::span<char*> args) {
         } else if (a == "--max-fd-growth") {
             if (!number(n, 1, 1u << 24)) return usage_error("--max-fd-growth needs a number >= 1");
             options.limits.max_fd_growth = n;
+        } else if (a == "--target-log") {
+            if (!value() || text.empty()) return usage_error("--target-log needs a file name");
+            options.target_log = text;
         } else if (a == "--repeat") {
             if (!number(n, 1, 1u << 24)) return usage_error("--repeat needs a number >= 1");
             options.repeat = static_cast<unsigned>(n);

@@ -312,6 +312,7 @@ outcome executor::run(const sequence& s) {
             for (const auto& t : *tokens) line += " " + t;
         }
         line += " | " + (c.end.empty() ? std::string("open") : c.end);
+        if (c.end.empty() || c.end.rfind("abandoned", 0) == 0) out.unproven = true;
         // The close reason's wording varies (reset vs end of stream) with timing: keep it out of the hash.
         h = fnv(h, line.substr(0, line.find(" | ")));
         h = fnv(h, c.end == "answered" ? "A" : c.end == "timeout" ? "T" : c.end.rfind("abandoned", 0) == 0 ? "W" : "C");

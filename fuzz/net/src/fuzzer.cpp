@@ -22,6 +22,7 @@
 
 #include "mqttspec/netfuzz/coverage.hpp"
 #include "mqttspec/netfuzz/generator.hpp"
+#include "mqttspec/netfuzz/sanitizer_log.hpp"
 
 namespace mqttspec::netfuzz {
 
@@ -93,6 +94,61 @@ std::string down_kind(const probe_result& p, const std::optional<int>& pid, std:
     return p.refused ? "unreachable" : "hang";
 }
 
+// Liveness that survives a short outage. A listener that closes and reopens (a supervisor restarting
+// the broker, a listener bug) refuses connections for a while and then accepts them again, which two
+// back-to-back probes cannot tell from a broker that stays down. So a refused probe is retried until
+// `window` has passed since the first refusal, backing off 1, 2, 4 ... 128 ms between attempts: nothing
+// on the client side signals the listener's return, so `pause` is a bounded wait (on a watched
+// process's exit, or on the run stopping) and returns true to give up early.
+struct liveness {
+    probe_result last;
+    unsigned refusals = 0;                // refused attempts before `last`
+    std::chrono::milliseconds outage{0};  // from the first refusal to `last`
+    bool recovered_after_refusal() const { return last.ok && refusals > 0; }
+};
+
+liveness probe_through_refusals(executor& ex, std::chrono::milliseconds window,
+                                const std::function<bool(std::chrono::milliseconds)>& pause) {
+    liveness l;
+    const auto first = clock::now();
+    auto backoff = std::chrono::milliseconds(1);
+    for (;;) {
+        l.last = ex.probe();
+        l.outage = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - first);
+        if (!l.last.refused) return l;
+        ++l.refusals;
+        if (l.outage >= window || pause(std::min(backoff, window - l.outage))) {
+            --l.refusals;  // `last` is that refusal
+            return l;
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(128));
+    }
+}
+
+std::string refusal_details(const liveness& l) {
+    return "connections were refused for " + std::to_string(l.outage.count()) + " ms (" + std::to_string(l.refusals) +
+           " refused probe(s)), then a fresh one was answered";
+}
+
+const char* sanitizer_name(const std::string& kind) {
+    return kind == "asan" ? "AddressSanitizer" : kind == "ubsan" ? "UndefinedBehaviorSanitizer" : "LeakSanitizer";
+}
+
+std::string sanitizer_details(const sanitizer_report& r) {
+    std::string d = std::string(sanitizer_name(r.kind)) + ": " + r.headline;
+    if (!r.top_frame.empty()) d += " in " + r.top_frame;
+    if (!r.top_location.empty() && r.top_location != r.top_frame) d += " (" + r.top_location + ")";
+    return d;
+}
+
+json report_lines(const std::string& text) {
+    json lines = json::array();
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) lines.push_back(text.substr(start, nl - start));
+    if (start < text.size()) lines.push_back(text.substr(start));
+    return lines;
+}
+
 bool same_family(const std::string& a, const std::string& b) {
     auto down = [](const std::string& k) { return k == "crash" || k == "unreachable" || k == "refused"; };
     return a == b || (down(a) && down(b));
@@ -155,8 +211,17 @@ struct shared_state {
     // that killed the broker and start another before any connection is refused).
     static constexpr std::size_t kept_per_worker = 4;
     std::vector<std::deque<sequence>> recent;
+    // --target-log: the sanitizer oracle. A report is charged to every sequence that may have caused
+    // it: those started since the log was last read with no report open, those running then, and
+    // those that left a connection unproven (its bytes may be read after the sequence ended) for the
+    // next 2 x workers reads.
+    std::unique_ptr<sanitizer_log> target_log;
+    std::vector<std::optional<std::uint64_t>> running;  // per worker: the iteration in flight
+    std::set<std::uint64_t> unsettled;
+    std::map<std::uint64_t, unsigned> lingering;  // unproven sequence -> quiet reads left
+    std::deque<json> last_reports;                 // the latest reports (details, reproducer), for a crash finding
 
-    explicit shared_state(const fuzz_options& o) : opt(o), recent(o.workers) {}
+    explicit shared_state(const fuzz_options& o) : opt(o), recent(o.workers), running(o.workers) {}
 
     double elapsed() const { return std::chrono::duration<double>(clock::now() - start).count(); }
 
@@ -165,6 +230,64 @@ struct shared_state {
         auto& r = recent[worker];
         r.push_back(s);
         while (r.size() > kept_per_worker) r.pop_front();
+        if (target_log) {
+            running[worker] = s.iteration;
+            unsettled.insert(s.iteration);
+        }
+    }
+
+    // After each sequence (its barriers prove the broker handled it, and a sanitizer writes its report
+    // before the program goes on): read what the broker's log gained.
+    void check_target_log(unsigned worker, std::uint64_t iteration, bool unproven) {
+        if (!target_log) return;
+        std::lock_guard lock(mutex);
+        running[worker].reset();
+        if (unproven) lingering[iteration] = 2 * opt.workers;
+        auto reports = target_log->poll();
+        // A report that never ends (a log cut mid-report) would keep every later sequence a candidate.
+        if (reports.empty() && target_log->report_open() && unsettled.size() > 1024) reports = target_log->flush();
+        sanitizer_findings(reports, worker, iteration);
+    }
+
+    // Caller holds the mutex. One finding per kind and top frame (up to 8 per kind).
+    void sanitizer_findings(const std::vector<sanitizer_report>& reports, unsigned worker, std::uint64_t iteration) {
+        if (!reports.empty()) {
+            std::vector<sequence> candidates;
+            for (const auto& r : recent) {
+                for (const auto& s : r) if (unsettled.count(s.iteration) || lingering.count(s.iteration)) candidates.push_back(s);
+            }
+            const bool all_in_flight = candidates.empty();  // they left the record: fall back to everything kept
+            if (all_in_flight) candidates = in_flight();
+            std::stable_sort(candidates.begin(), candidates.end(), [](const sequence& a, const sequence& b) { return a.iteration < b.iteration; });
+            for (const auto& r : reports) {
+                const auto details = sanitizer_details(r);
+                last_reports.push_back({{"details", details}, {"reproducer", nullptr}});
+                if (last_reports.size() > 3) last_reports.pop_front();
+                if (!first_of(r.kind, r.kind + "/" + r.top_frame, 8)) continue;
+                auto doc = header(r.kind, details, iteration, worker);
+                doc["minimised"] = false;
+                doc["observation"] = {{"top_frame", r.top_frame}};
+                doc["sanitizer"] = {{"kind", r.kind}, {"headline", r.headline}, {"top_frame", r.top_frame},
+                                    {"top_location", r.top_location}, {"log", target_log->path()}, {"report", report_lines(r.text)}};
+                auto& its = doc["candidates"] = json::array();
+                for (const auto& s : candidates) its.push_back(s.iteration);
+                doc["note"] = candidates.size() == 1
+                                  ? "the report appeared in the broker's log right after this sequence"
+                                  : std::string("the report appeared in the broker's log while these ") + std::to_string(candidates.size()) +
+                                        " sequences ran" + (all_in_flight ? " (the ones that ran then were no longer kept: these are the latest per worker)" : "") +
+                                        "; which one caused it is ambiguous: replay runs them in iteration order and reads the log after each";
+                auto& seqs = doc["sequences"] = json::array();
+                for (const auto& s : candidates) seqs.push_back(reproducer_json(s));
+                findings.push_back({r.kind, details, save(r.kind, iteration, std::move(doc)), iteration});
+                last_reports.back()["reproducer"] = findings.back().reproducer;
+            }
+        }
+        if (!target_log->report_open()) {  // everything that ran before is accounted for
+            unsettled.clear();
+            for (const auto& r : running) if (r) unsettled.insert(*r);
+            if (!reports.empty()) lingering.clear();
+            for (auto it = lingering.begin(); it != lingering.end();) it = --it->second == 0 ? lingering.erase(it) : std::next(it);
+        }
     }
 
     std::vector<sequence> in_flight() {  // caller holds the mutex
@@ -248,7 +371,13 @@ struct shared_state {
         if (fatal) return;
         fatal = true;
         stop = true;
+        if (target_log) sanitizer_findings(target_log->flush(), worker, iteration);  // written on its way down
         auto doc = header(kind, details, iteration, worker);
+        // The latest sanitizer reports, often the cause (ASan without halt_on_error=0 aborts after one).
+        if (!last_reports.empty()) {
+            auto& list = doc["sanitizer_reports"] = json::array();
+            for (const auto& r : last_reports) list.push_back(r);
+        }
         doc["minimised"] = false;
         doc["note"] = "the broker was down, so this holds every sequence in flight (and the three before it) per worker, in "
                       "iteration order; replay runs them in turn and probes the broker after each";
@@ -339,20 +468,37 @@ void worker_main(shared_state& st, unsigned w) {
     constexpr std::size_t corpus_cap = 256;
     const bool feedback = st.coverage != nullptr && opt.coverage_feedback;
 
-    // Liveness after a suspect sequence: two probes, each with the generous probe deadline.
-    auto confirm_down = [&](std::uint64_t iteration, const std::string& why) -> bool {
+    // Between refused probes: wait on the watched process's exit, or on the run stopping.
+    auto pause = [&](std::chrono::milliseconds d) -> bool {
+        if (opt.watch_pid) return wait_for_exit(*opt.watch_pid, d) || st.stop.load();
+        std::unique_lock lock(st.mutex);
+        return st.wake.wait_for(lock, d, [&] { return st.stop.load(); });
+    };
+    // Liveness after a suspect sequence: a probe that retries refusals over the probe deadline, and
+    // after a timeout a second probe (each with the generous probe deadline). `seen`: the last probing.
+    auto confirm_down = [&](std::uint64_t iteration, const std::string& why, liveness& seen) -> bool {
         for (int attempt = 0; attempt < 2; ++attempt) {
-            ++st.probes;
-            const auto p = ex.probe();
-            if (p.ok) return false;
-            if (attempt == 1 || st.stop) {
+            seen = probe_through_refusals(ex, opt.exec.probe_timeout, pause);
+            st.probes += 1 + seen.refusals;
+            if (seen.last.ok) return false;
+            if (attempt == 1 || st.stop || seen.last.refused) {
                 std::string details;
-                const auto kind = down_kind(p, opt.watch_pid, details);
+                const auto kind = down_kind(seen.last, opt.watch_pid, details);
+                if (seen.last.refused && seen.refusals > 0) details += " (refused for " + std::to_string(seen.outage.count()) + " ms)";
                 st.fatal_finding(kind, why.empty() ? details : why + "; then " + details, iteration, w);
                 return true;
             }
         }
         return false;
+    };
+    // The broker refused connections, then answered again: a finding with what was in flight.
+    auto report_refused = [&](std::uint64_t iteration, const std::string& details, json observation) {
+        std::vector<sequence> in_flight;
+        {
+            std::lock_guard lock(st.mutex);
+            in_flight = st.in_flight();
+        }
+        st.live_finding("refused", "refused", details, iteration, w, std::move(observation), in_flight);
     };
 
     for (std::uint64_t k = 0; !st.stop; ++k) {
@@ -374,6 +520,7 @@ void worker_main(shared_state& st, unsigned w) {
         const outcome o = ex.run(s);
         const double ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
         ++st.iterations;
+        st.check_target_log(w, iteration, o.unproven);
         if (std::getenv("NF_TRACE") && ms > 5) {
             std::string t;
             for (const auto& line : o.transcript) t += "    " + line + "\n";
@@ -384,18 +531,16 @@ void worker_main(shared_state& st, unsigned w) {
 
         if (o.connect_failed || o.suspect_hang) {
             const std::string why = o.connect_failed ? "connecting failed: " + o.connect_error : o.suspect_detail;
-            if (confirm_down(iteration, why)) break;
+            liveness seen;
+            if (confirm_down(iteration, why, seen)) break;
             // The broker answers a fresh connection again. A refused connection means it was down
             // for a while (a supervisor may have restarted it): a finding, with what was in flight.
-            if (o.connect_failed && o.refused) {
-                std::vector<sequence> in_flight;
-                {
-                    std::lock_guard lock(st.mutex);
-                    in_flight = st.in_flight();
-                }
-                st.live_finding("refused", "refused", "the broker refused a connection, then answered a fresh one: "
-                                "it was down (restarted?): " + o.connect_error, iteration, w,
-                                {{"connect_error", o.connect_error}}, in_flight);
+            if ((o.connect_failed && o.refused) || seen.recovered_after_refusal()) {
+                report_refused(iteration,
+                               "the broker refused a connection, then answered a fresh one: it was down (restarted? a listener "
+                               "closed and reopened?): " + (o.refused ? o.connect_error : why) +
+                                   (seen.refusals ? "; " + refusal_details(seen) : std::string()),
+                               {{"connect_error", o.refused ? o.connect_error : seen.last.detail}});
             } else if (o.suspect_hang) {
                 // A stall in one session while the broker serves others (a deadlock, a frame never
                 // closed) is a finding when it reproduces on rerun.
@@ -419,7 +564,12 @@ void worker_main(shared_state& st, unsigned w) {
             bool down_while_minimising = false;
             const sequence small = minimise(ex, s, m.error_code, opt.minimise_attempts, mini,
                                             [&](const sequence& c) { st.remember(w, c); }, down_while_minimising);
-            if (down_while_minimising && confirm_down(iteration, "connecting failed while minimising a malformed_reply finding")) return;
+            if (down_while_minimising) {
+                liveness seen;
+                const std::string why = "connecting failed while minimising a malformed_reply finding";
+                if (confirm_down(iteration, why, seen)) return;
+                if (seen.recovered_after_refusal()) report_refused(iteration, why + "; " + refusal_details(seen), json::object());
+            }
             const std::string details = "connection " + std::to_string(m.conn) + " received a packet that fails strict decoding (" +
                                         m.version + "): " + m.error.value("message", m.error_code);
             auto doc = st.header("malformed_reply", details, iteration, w);
@@ -453,7 +603,11 @@ void worker_main(shared_state& st, unsigned w) {
                 corpus[r.below(corpus_cap)] = p;
             }
         }
-        if (k % opt.probe_every == opt.probe_every - 1 && confirm_down(iteration, "periodic liveness check")) break;
+        if (k % opt.probe_every == opt.probe_every - 1) {
+            liveness seen;
+            if (confirm_down(iteration, "periodic liveness check", seen)) break;
+            if (seen.recovered_after_refusal()) report_refused(iteration, "periodic liveness check: " + refusal_details(seen), json::object());
+        }
     }
 }
 
@@ -473,6 +627,16 @@ std::string check_start(executor& ex, const std::optional<int>& watch_pid, proce
 fuzz_result run_fuzzer(const fuzz_options& opt) {
     fuzz_result result;
     process_sample baseline;
+    std::unique_ptr<sanitizer_log> log;
+    if (!opt.target_log.empty()) {
+        try {
+            log = std::make_unique<sanitizer_log>(opt.target_log);
+        } catch (const std::exception& e) {
+            result.start_failed = true;
+            result.start_error = e.what();
+            return result;
+        }
+    }
     {
         executor first(opt.exec);
         result.start_error = check_start(first, opt.watch_pid, baseline);
@@ -493,6 +657,7 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
 
     shared_state st(opt);
     st.coverage = coverage.get();
+    st.target_log = std::move(log);
     std::vector<std::thread> threads;
     std::atomic<unsigned> running{opt.workers};
     for (unsigned w = 0; w < opt.workers; ++w) {
@@ -567,6 +732,10 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
         st.stop = true;
     }
     for (auto& t : threads) t.join();
+    if (st.target_log) {  // what the broker wrote at the very end, and a report still open
+        std::lock_guard lock(st.mutex);
+        st.sanitizer_findings(st.target_log->flush(), 0, st.iterations.load());
+    }
 
     result.iterations = st.iterations.load();
     result.duration_s = st.elapsed();
@@ -620,7 +789,7 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
     const json recorded = doc.contains("observation") && doc["observation"].is_object() ? doc["observation"] : json::object();
     auto matches_recorded = [&](const std::string& kind, const json& seen) {
         if (!same_family(kind, result.recorded_kind)) return false;
-        for (const auto& key : {"conn", "error_code"}) {
+        for (const auto& key : {"conn", "error_code", "top_frame"}) {
             if (recorded.contains(key) && seen.contains(key) && recorded[key] != seen[key]) return false;
         }
         return true;
@@ -628,6 +797,16 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
     const bool growth = result.recorded_kind == "rss_growth" || result.recorded_kind == "fd_growth";
     unsigned repeat = opt.repeat.value_or(growth && doc.contains("repeat") && doc["repeat"].is_number_unsigned() ? doc["repeat"].get<unsigned>() : 1u);
 
+    std::unique_ptr<sanitizer_log> target_log;
+    if (!opt.target_log.empty()) {
+        try {
+            target_log = std::make_unique<sanitizer_log>(opt.target_log);
+        } catch (const std::exception& e) {
+            result.start_failed = true;
+            result.start_error = e.what();
+            return result;
+        }
+    }
     executor ex(opt.exec);
     process_sample baseline;
     result.start_error = check_start(ex, opt.watch_pid, baseline);
@@ -641,14 +820,43 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
         if (matches_recorded(kind, seen)) result.reproduced = true;
         if (log) std::fprintf(log, "  FINDING %s: %s\n", kind.c_str(), details.c_str());
     };
+    // New sanitizer reports in --target-log (each with the report's first lines).
+    auto read_target_log = [&](bool flush, const std::string& when) {
+        if (!target_log) return;
+        for (const auto& r : flush ? target_log->flush() : target_log->poll()) {
+            observe(r.kind, sanitizer_details(r) + " [" + when + "]", {{"top_frame", r.top_frame}});
+            if (!log) continue;
+            std::size_t start = 0;
+            for (int n = 0; n < 16 && start < r.text.size(); ++n) {
+                const auto nl = r.text.find('\n', start);
+                std::fprintf(log, "    | %s\n", r.text.substr(start, nl - start).c_str());
+                start = nl == std::string::npos ? r.text.size() : nl + 1;
+            }
+        }
+    };
+    // Refused probes are retried over the probe deadline, as the fuzzer does: a broker that refuses
+    // and then answers again is `refused`, one that keeps refusing is down.
+    auto pause = [&](std::chrono::milliseconds d) -> bool {
+        if (opt.watch_pid) return wait_for_exit(*opt.watch_pid, d);
+        std::this_thread::sleep_for(d);  // nothing signals a listener's return: a bounded back-off
+        return false;
+    };
+    bool refusal_observed = false;  // by the last check_alive
     auto check_alive = [&](const std::string& why) -> bool {
+        refusal_observed = false;
         for (int attempt = 0; attempt < 2; ++attempt) {
-            const auto p = ex.probe();
-            if (p.ok) return true;
-            if (attempt == 1) {
+            const auto l = probe_through_refusals(ex, opt.exec.probe_timeout, pause);
+            if (l.recovered_after_refusal()) {
+                refusal_observed = true;
+                observe("refused", (why.empty() ? std::string() : why + "; ") + refusal_details(l));
+            }
+            if (l.last.ok) return true;
+            if (attempt == 1 || l.last.refused) {
+                read_target_log(true, "the broker went down");
                 std::string details;
-                const auto kind = down_kind(p, opt.watch_pid, details);
+                const auto kind = down_kind(l.last, opt.watch_pid, details);
                 observe(kind, why.empty() ? details : why + "; then " + details);
+                return false;
             }
         }
         return false;
@@ -670,7 +878,7 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
             if (o.connect_failed || o.suspect_hang) {
                 if (!check_alive(o.connect_failed ? "connecting failed: " + o.connect_error : o.suspect_detail)) {
                     down = true;
-                } else if (o.connect_failed && o.refused) {
+                } else if (o.connect_failed && o.refused && !refusal_observed) {
                     observe("refused", "connecting failed, then the broker answered again: " + o.connect_error);
                 } else if (o.suspect_hang) {
                     observe("stall", o.suspect_detail + ", while a fresh connection was answered", {{"conn", o.suspect_conn}});
@@ -678,7 +886,14 @@ replay_result replay_file(const std::string& path, const replay_options& opt) {
             } else if (!growth && !check_alive("after sequence " + std::to_string(i))) {
                 down = true;
             }
+            if (!down) read_target_log(false, "in the log after sequence " + std::to_string(i));
         }
+    }
+    if (!down) read_target_log(true, "in the log at the end");
+    const bool sanitizer_kind = result.recorded_kind == "asan" || result.recorded_kind == "ubsan" || result.recorded_kind == "leak";
+    if (sanitizer_kind && !target_log && log) {
+        std::fprintf(log, "note: a %s finding can only be confirmed with --target-log (the broker's sanitizer output)\n",
+                     result.recorded_kind.c_str());
     }
     if (opt.watch_pid && !down) {
         const auto s = sample_process(*opt.watch_pid);

@@ -18,6 +18,15 @@
 //   stall-pubrel-unknown-id a PUBREL for a packet id with no QoS 2 exchange pending: that one
 //                           connection stalls (read and ignored, never answered, never closed),
 //                           while the broker keeps serving every other connection
+//   refuse-subscribe-qos3   a SUBSCRIBE requesting QoS 3: the broker closes its listening socket and
+//                           opens it again 300 ms later (existing connections stay up), as a
+//                           broker restarting its listener would: new connections are refused
+//                           meanwhile
+//   asan-topic-overrun      a PUBLISH whose Topic Name length runs past the packet: copy_topic_name
+//                           writes one byte past a heap buffer (no crash; built with ASan, the
+//                           buggy-broker-sanitized target, it is a heap-buffer-overflow report)
+//   ubsan-publish-qos3      a PUBLISH with both QoS bits set: inflight_weight shifts a 32-bit int
+//                           by 48 (undefined; a UBSan report in buggy-broker-sanitized)
 //   none                    no bug (the fuzzer must report nothing)
 //
 // Before the bug fires it prints "buggy-broker: BUG <name>" on stderr, so the test can tell the
@@ -32,6 +41,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -47,7 +57,7 @@
 namespace {
 
 enum class bug { none, crash_topic_overrun, crash_property_overrun, hang_subscribe_qos3, crash_qos2_id_reuse, crash_empty_client_id,
-                 stall_pubrel_unknown_id };
+                 stall_pubrel_unknown_id, refuse_subscribe_qos3, asan_topic_overrun, ubsan_publish_qos3 };
 
 bug planted = bug::none;
 const char* planted_name = "none";
@@ -60,6 +70,35 @@ const char* planted_name = "none";
         for (;;) spin = spin + 1;
     }
     std::abort();
+}
+
+// A bug the process survives: reported on stderr (the first time), and the broker goes on.
+void mark(const char* what) {
+    static bool marked = false;
+    if (marked) return;
+    marked = true;
+    std::fprintf(stderr, "buggy-broker: BUG %s\n", what);
+    std::fflush(stderr);
+}
+
+bool listener_restart_due = false;  // refuse-subscribe-qos3 fired: main() closes and later reopens the listener
+
+// asan-topic-overrun: copies the Topic Name into a buffer sized by what is left of the packet and
+// terminates it one byte past that buffer.
+__attribute__((noinline)) std::size_t copy_topic_name(const std::uint8_t* topic, std::size_t left) {
+    char* name = new char[left];
+    std::memcpy(name, topic, left);
+    name[left] = '\0';
+    const std::size_t n = name[0] != '\0' ? left : 0;
+    delete[] name;
+    return n;
+}
+
+volatile std::uint32_t inflight_budget = 0;
+
+// ubsan-publish-qos3: the in-flight weight of a QoS, 1 << (16 * qos): for QoS 3 a shift by 48.
+__attribute__((noinline)) std::uint32_t inflight_weight(int qos) {
+    return static_cast<std::uint32_t>(1 << (16 * qos));
 }
 
 using bytes = std::vector<std::uint8_t>;
@@ -164,11 +203,19 @@ bool handle(connection& c, std::uint8_t header, const std::uint8_t* body, std::s
     }
     case 3: {  // PUBLISH
         const int qos = (flags >> 1) & 3;
+        if (qos == 3 && planted == bug::ubsan_publish_qos3) {
+            mark("ubsan-publish-qos3");
+            inflight_budget = inflight_budget + inflight_weight(qos);
+        }
         if (qos == 3) return false;
         std::uint16_t topic_len = 0;
         if (!r.u16(topic_len)) return false;
         if (r.pos + topic_len > len) {
             if (planted == bug::crash_topic_overrun) fire("crash-topic-overrun");
+            if (planted == bug::asan_topic_overrun && len > 2) {
+                mark("asan-topic-overrun");
+                copy_topic_name(body + 2, len - 2);
+            }
             return false;
         }
         r.skip(topic_len);
@@ -211,6 +258,10 @@ bool handle(connection& c, std::uint8_t header, const std::uint8_t* body, std::s
             if (!r.u16(filter_len) || !r.skip(filter_len) || !r.u8(options)) return false;
             if ((options & 3) == 3) {
                 if (planted == bug::hang_subscribe_qos3) fire("hang-subscribe-qos3");
+                if (planted == bug::refuse_subscribe_qos3 && !listener_restart_due) {
+                    mark("refuse-subscribe-qos3");
+                    listener_restart_due = true;
+                }
                 return false;
             }
             codes.push_back(options & 3);
@@ -288,8 +339,24 @@ bool consume(connection& c) {
 }
 
 int usage(const char* msg) {
-    std::fprintf(stderr, "buggy-broker: %s\nusage: buggy-broker --bug crash-topic-overrun|crash-property-overrun|hang-subscribe-qos3|crash-qos2-id-reuse|crash-empty-client-id|none [--port N]\n", msg);
+    std::fprintf(stderr, "buggy-broker: %s\nusage: buggy-broker --bug NAME (see the top of buggy_broker.cpp) [--port N]\n", msg);
     return 2;
+}
+
+// A non-blocking listener on 127.0.0.1:port (0: a free port); -1 on failure.
+int open_listener(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 512) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 }  // namespace
@@ -314,38 +381,61 @@ int main(int argc, char** argv) {
                                              {"hang-subscribe-qos3", bug::hang_subscribe_qos3},
                                              {"crash-qos2-id-reuse", bug::crash_qos2_id_reuse},
                                              {"crash-empty-client-id", bug::crash_empty_client_id},
-                                             {"stall-pubrel-unknown-id", bug::stall_pubrel_unknown_id}};
+                                             {"stall-pubrel-unknown-id", bug::stall_pubrel_unknown_id},
+                                             {"refuse-subscribe-qos3", bug::refuse_subscribe_qos3},
+                                             {"asan-topic-overrun", bug::asan_topic_overrun},
+                                             {"ubsan-publish-qos3", bug::ubsan_publish_qos3}};
     const auto it = bugs.find(*bug_name);
     if (it == bugs.end()) return usage(("unknown bug " + *bug_name).c_str());
     planted = it->second;
     planted_name = it->first.c_str();
     std::signal(SIGPIPE, SIG_IGN);
 
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     const int one = 1;
-    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 512) != 0) {
+    int listener = open_listener(static_cast<std::uint16_t>(port));
+    if (listener < 0) {
         std::perror("buggy-broker: bind/listen");
         return 1;
     }
+    sockaddr_in addr{};
     socklen_t addr_len = sizeof addr;
     ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &addr_len);
-    std::printf("%d\n", ntohs(addr.sin_port));
+    const std::uint16_t bound_port = ntohs(addr.sin_port);
+    std::printf("%d\n", bound_port);
     std::fflush(stdout);
-    std::fprintf(stderr, "buggy-broker: listening on 127.0.0.1:%d with bug %s\n", ntohs(addr.sin_port), planted_name);
+    std::fprintf(stderr, "buggy-broker: listening on 127.0.0.1:%d with bug %s\n", bound_port, planted_name);
+    constexpr auto listener_outage = std::chrono::milliseconds(300);
+    std::chrono::steady_clock::time_point reopen_at{};
 
     std::vector<connection> conns;
     std::vector<pollfd> fds;
     std::uint8_t buf[65536];
     for (;;) {
+        if (listener_restart_due && listener >= 0) {  // refuse-subscribe-qos3: the listener goes away for a while
+            ::close(listener);
+            listener = -1;
+            reopen_at = std::chrono::steady_clock::now() + listener_outage;
+        }
+        int timeout_ms = -1;
+        if (listener < 0) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(reopen_at - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                listener = open_listener(bound_port);
+                if (listener < 0) {
+                    std::perror("buggy-broker: reopening the listener");
+                    return 1;
+                }
+                listener_restart_due = false;
+                std::fprintf(stderr, "buggy-broker: listening again on 127.0.0.1:%d\n", bound_port);
+                std::fflush(stderr);
+            } else {
+                timeout_ms = static_cast<int>(left.count());
+            }
+        }
         fds.clear();
-        fds.push_back({listener, POLLIN, 0});
+        fds.push_back({listener, POLLIN, 0});  // poll() skips a negative descriptor
         for (const auto& c : conns) fds.push_back({c.fd, static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
-        if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (::poll(fds.data(), fds.size(), timeout_ms) < 0) {
             if (errno == EINTR) continue;
             std::perror("buggy-broker: poll");
             return 1;
@@ -373,7 +463,7 @@ int main(int argc, char** argv) {
             if (c.closing) ::close(c.fd);
         }
         std::erase_if(conns, [](const connection& c) { return c.closing; });
-        if (fds[0].revents & POLLIN) {
+        if (listener >= 0 && (fds[0].revents & POLLIN)) {
             for (;;) {
                 const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
                 if (fd < 0) break;

@@ -55,6 +55,8 @@ struct outcome {
     std::string suspect_detail;
     std::size_t suspect_conn = 0;     // the connection whose barrier timed out
     std::vector<malformed_reply> malformed;
+    bool unproven = false;            // a connection ended with no proof that the broker read what it got
+                                      // (no barrier, or abandoned inside a packet): it may read it later
     std::uint64_t signature = 0;      // hash of what the broker answered, for corpus novelty
     std::vector<std::string> transcript;  // per connection: "CONNACK(0) SUBACK(0,1) PINGRESP closed"
 };

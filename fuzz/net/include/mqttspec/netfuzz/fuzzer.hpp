@@ -15,7 +15,13 @@
 //   stall            a barrier timed out, fresh connections were answered, and the same
 //                    connection's barrier timed out again on a rerun (a deadlocked session)
 //   refused          a connection was refused, then fresh connections were answered again (the
-//                    broker was down for a while: a crash that a supervisor restarted)
+//                    broker was down for a while: a crash that a supervisor restarted, a listener
+//                    closed and reopened). A refused probe is retried over the probe deadline
+//                    before the broker counts as down, so a short outage is `refused`, not
+//                    `unreachable`.
+//   asan, ubsan, leak  --target-log: the broker's AddressSanitizer / UndefinedBehaviorSanitizer /
+//                    LeakSanitizer report (attached), with the sequences that ran while it appeared
+//                    (one per distinct kind and top frame, up to 8 per kind; the run goes on)
 //   crash            --watch-pid: the broker process is gone (or a zombie)
 //   unreachable      the broker refuses connections it accepted before (no --watch-pid, or alive)
 //   rss_growth       --watch-pid: VmRSS grew more than --max-rss-growth over the start
@@ -70,6 +76,7 @@ struct fuzz_options {
     // with coverage_feedback false the edges are only counted (to measure what feedback adds).
     std::string coverage_shm;
     bool coverage_feedback = true;
+    std::string target_log;      // the broker's sanitizer output (its stderr, or ASAN_OPTIONS=log_path)
 };
 
 // Every topic the generator uses starts with "mqttspec-fuzz/w<worker>/".
@@ -106,6 +113,7 @@ struct replay_options {
     std::optional<int> watch_pid;
     watch_limits limits;
     std::optional<unsigned> repeat;  // default: 1, or the file's "repeat" for growth findings
+    std::string target_log;          // the broker's sanitizer output: confirms asan/ubsan/leak findings
     std::FILE* log = stdout;
 };
 
