@@ -322,64 +322,104 @@ outcome executor::run(const sequence& s) {
     return out;  // connections close here, as the vector goes
 }
 
-std::size_t executor::clear_retained(const std::string& filter, std::string& problem) {
-    const auto until = clock::now() + options_.probe_timeout * 4;
-    auto t = open_transport();
-    codec::stream_decoder decoder(protocol_version::v3_1_1, {.sender = codec::sender::server});
-    std::vector<std::uint8_t> chunk;
-    // Reads until a packet of type `want` arrives; retained PUBLISHes seen meanwhile go to `topics`.
-    std::set<std::string> topics;
-    auto read_until = [&](codec::packet_type want) {
+namespace {
+
+// One 3.1.1 client of the end-of-run cleanup: CONNECT with the target's credentials, then packets
+// read in order up to a wanted type; retained PUBLISHes met on the way are noted.
+class cleanup_client {
+public:
+    cleanup_client(std::unique_ptr<net::transport> t, clock::time_point until) : t_(std::move(t)), until_(until) {}
+
+    void connect(const std::string& client_id, const net::target& where) {
+        t_->connect(until_);
+        codec::connect_packet c;
+        c.protocol_level = 4;
+        c.client_id = client_id;  // the packet holds views: client_id outlives the write
+        c.clean_start = true;
+        c.keep_alive = 30;
+        if (where.username) c.username = *where.username;
+        if (where.password) c.password = *where.password;
+        t_->write(codec::encode(c, protocol_version::v3_1_1), until_);
+        read_until(codec::packet_type::connack);
+    }
+    void write(const std::vector<std::uint8_t>& bytes) { t_->write(bytes, until_); }
+    // Reads until a packet of type `want`; returns the topics of the retained messages seen before it.
+    std::set<std::string> read_until(codec::packet_type want) {
+        std::set<std::string> retained;
         for (;;) {
             for (;;) {
-                auto d = decoder.next();
+                auto d = decoder_.next();
                 if (d.status == codec::decode_status::error) throw std::runtime_error("undecodable packet from the broker");
                 if (d.status != codec::decode_status::ok) break;
                 if (const auto* p = std::get_if<codec::publish_packet>(&d.pkt); p && p->retain && !p->payload.empty()) {
-                    topics.emplace(p->topic);
+                    retained.emplace(p->topic);
                 }
-                if (codec::type_of(d.pkt) == want) return;
+                if (codec::type_of(d.pkt) == want) return retained;
             }
-            chunk.clear();
-            const auto r = t->read(chunk, until);
+            chunk_.clear();
+            const auto r = t_->read(chunk_, until_);
             if (r.status == read_status::timeout) throw std::runtime_error("no answer before the deadline");
             if (r.status == read_status::closed) throw std::runtime_error("the broker closed the connection (" + r.detail + ")");
-            decoder.feed(chunk);
+            decoder_.feed(chunk_);
         }
-    };
+    }
+
+private:
+    std::unique_ptr<net::transport> t_;
+    clock::time_point until_;
+    codec::stream_decoder decoder_{protocol_version::v3_1_1, {.sender = codec::sender::server}};
+    std::vector<std::uint8_t> chunk_;
+};
+
+const std::vector<std::uint8_t> pingreq_bytes{0xC0, 0x00};
+const std::vector<std::uint8_t> disconnect_bytes{0xE0, 0x00};
+
+}  // namespace
+
+std::size_t executor::clear_retained(const std::string& filter, const std::vector<std::string>& session_ids, std::string& problem) {
+    const auto until = clock::now() + options_.probe_timeout * 4;
+    std::set<std::string> cleared;
     try {
-        t->connect(until);
-        const std::string client_id = options_.probe_client_id + "-cleanup";  // the packet holds views
-        codec::connect_packet c;
-        c.protocol_level = 4;
-        c.client_id = client_id;
-        c.keep_alive = 30;
-        if (options_.where.username) c.username = *options_.where.username;
-        if (options_.where.password) c.password = *options_.where.password;
-        t->write(codec::encode(c, protocol_version::v3_1_1), until);
-        read_until(codec::packet_type::connack);
-        codec::subscribe_packet sub;
-        sub.packet_id = 1;
-        sub.subscriptions.push_back({.filter = filter, .qos = 0});
-        t->write(codec::encode(sub, protocol_version::v3_1_1), until);
-        read_until(codec::packet_type::suback);
-        static const std::vector<std::uint8_t> pingreq{0xC0, 0x00};
-        t->write(pingreq, until);
-        read_until(codec::packet_type::pingresp);  // the retained messages come before it in practice
-        for (const auto& topic : topics) {
-            codec::publish_packet clear;
-            clear.retain = true;
-            clear.topic = topic;
-            t->write(codec::encode(clear, protocol_version::v3_1_1), until);
+        // A session left by the run can still publish a will (a 5.0 Will Delay Interval, or a close
+        // the broker has not processed yet). A clean-session CONNECT with its client id ends it
+        // before the CONNACK: its will is published now or never (MQTT-3.1.3-9), and any persistent
+        // session state goes with it.
+        for (const auto& id : session_ids) {
+            cleanup_client takeover(open_transport(), until);
+            takeover.connect(id, options_.where);
+            takeover.write(disconnect_bytes);
         }
-        t->write(pingreq, until);
-        read_until(codec::packet_type::pingresp);
-        static const std::vector<std::uint8_t> disconnect{0xE0, 0x00};
-        t->write(disconnect, until);
+        cleanup_client cleaner(open_transport(), until);
+        cleaner.connect(options_.probe_client_id + "-cleanup", options_.where);
+        // Each pass (re)subscribes, which makes the broker send every retained message again
+        // (MQTT-3.8.4-3), up to a PINGRESP, then deletes what came. The empty retained PUBLISHes
+        // precede the next pass's SUBSCRIBE on this connection, so a pass that finds nothing shows
+        // that the deletions took effect and nothing else arrived meanwhile.
+        constexpr std::uint16_t max_passes = 4;
+        bool clean = false;
+        for (std::uint16_t pass = 1; pass <= max_passes && !clean; ++pass) {
+            codec::subscribe_packet sub;
+            sub.packet_id = pass;
+            sub.subscriptions.push_back({.filter = filter, .qos = 0});
+            cleaner.write(codec::encode(sub, protocol_version::v3_1_1));
+            auto found = cleaner.read_until(codec::packet_type::suback);
+            cleaner.write(pingreq_bytes);
+            found.merge(cleaner.read_until(codec::packet_type::pingresp));  // retained messages precede it in practice
+            clean = found.empty();
+            for (const auto& topic : found) {
+                codec::publish_packet clear;
+                clear.retain = true;
+                clear.topic = topic;
+                cleaner.write(codec::encode(clear, protocol_version::v3_1_1));
+                cleared.insert(topic);
+            }
+        }
+        if (!clean) problem = "retained messages still arrived after " + std::to_string(max_passes) + " passes";
+        cleaner.write(disconnect_bytes);
     } catch (const std::exception& e) {
         problem = e.what();
     }
-    return topics.size();
+    return cleared.size();
 }
 
 probe_result executor::probe() {

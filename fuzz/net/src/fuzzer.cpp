@@ -753,7 +753,7 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
     // broker is left as it was found (topics a byte mutation moved out of the prefix are not found).
     if (opt.clean_retained) {
         executor cleaner(opt.exec);
-        result.retained_cleared = cleaner.clear_retained(std::string(retained_filter), result.retained_problem);
+        result.retained_cleared = cleaner.clear_retained(std::string(retained_filter), session_client_ids(opt.workers), result.retained_problem);
     }
     return result;
 }

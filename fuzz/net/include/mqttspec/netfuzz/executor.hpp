@@ -79,10 +79,12 @@ public:
     // Fresh connection, CONNECT (3.1.1, clean session, the target's credentials), PINGREQ; ok when
     // CONNACK and PINGRESP both arrive before the probe deadline.
     probe_result probe();
-    // Removes the retained messages on topics matching `filter` (a fresh 3.1.1 connection subscribes,
-    // collects the retained PUBLISHes up to a PINGRESP, and publishes an empty retained message to
-    // each). Returns how many it cleared; `problem` says what stopped it early.
-    std::size_t clear_retained(const std::string& filter, std::string& problem);
+    // Leaves the broker as the run found it under `filter`: ends the sessions of `session_ids`
+    // (clean-session CONNECT, DISCONNECT: a pending will is published or dropped now), then, on a
+    // fresh 3.1.1 connection, subscribes, collects the retained PUBLISHes up to a PINGRESP and
+    // publishes an empty retained message to each, repeating until a pass finds none (bounded).
+    // Returns how many topics it cleared; `problem` says what stopped it early.
+    std::size_t clear_retained(const std::string& filter, const std::vector<std::string>& session_ids, std::string& problem);
     const executor_options& options() const noexcept { return options_; }
 
 private:

@@ -56,6 +56,12 @@ struct generator_options {
     unsigned worker = 0;  // keeps client ids and topics of concurrent workers apart
 };
 
+// The client identifiers a worker's sessions use (besides empty ones, which never get a will
+// delay): the end-of-run cleanup takes each over to end whatever session the run left.
+inline constexpr unsigned client_ids_per_worker = 4;
+std::string session_client_id(unsigned worker, unsigned k);
+std::vector<std::string> session_client_ids(unsigned workers);
+
 class generator {
 public:
     explicit generator(generator_options options);
