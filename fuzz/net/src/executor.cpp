@@ -60,7 +60,8 @@ std::string token_of(const codec::packet& p) {
 
 // The versions a broker may answer in, from the CONNECT it was sent. A CONNECT whose protocol
 // name and level agree fixes the version; anything else (no CONNECT first, a mutated name or
-// level) lets the broker answer as 3.1.1 or 5.0, so both are accepted.
+// level) lets the broker answer as 3.1.1 or 5.0, so both are accepted (and 3.1 for "MQIsdp" with the
+// bridge bit, below).
 std::vector<protocol_version> reply_versions(const std::vector<std::uint8_t>& written) {
     const std::vector<protocol_version> either{protocol_version::v3_1_1, protocol_version::v5};
     if (written.size() < 2 || (written[0] & 0xF0) != 0x10) return either;
@@ -77,6 +78,10 @@ std::vector<protocol_version> reply_versions(const std::vector<std::uint8_t>& wr
     if (name == "MQTT" && level == 4) return {protocol_version::v3_1_1};
     if (name == "MQTT" && level == 5) return {protocol_version::v5};
     if (name == "MQIsdp" && level == 3) return {protocol_version::v3_1};
+    // 3.1 with the top bit set is mosquitto's bridge marker, no standard's level. A broker may refuse
+    // it (in 3.1.1 or 5.0 form) or, as the name "MQIsdp" lets it (MQTT-3.1.2-1: continue "in
+    // accordance with some other specification"), run a 3.1 session whose replies 3.1 judges.
+    if (name == "MQIsdp" && level == (0x80 | 3)) return {protocol_version::v3_1, protocol_version::v3_1_1, protocol_version::v5};
     return either;
 }
 
