@@ -14,7 +14,7 @@ namespace {
 
 namespace cf = mqttspec::conformance;
 
-constexpr std::string_view list_help = R"(usage: mqttspec list [--filter GLOB] [-V 3.1.1|5|all] [--unproven] [--json]
+constexpr std::string_view list_help = R"(usage: mqttspec list [--filter GLOB] [--section X.Y] [--statement ID] [-V 3.1.1|5|all] [--unproven] [--json]
 
 Lists the conformance cases (C++ and fixture-generated), one per line: ID, level, statement IDs,
 requirements and title. Loading the fixtures also validates them: a bad flow or matrix file is
@@ -27,6 +27,8 @@ case by its exact ID (rows marked "not-caught" do not count). See conformance/CA
 
 options:
   --filter GLOB      only IDs matching ('*' any text, '?' one character)
+  --section X.Y      only cases citing a statement of that section or a subsection (repeatable)
+  --statement ID     only cases citing that statement, e.g. MQTT-3.3.1-5 (repeatable)
   -V, --protocol-version V
                      3.1.1, 5 or all (default all; also 311, mqttv311, mqttv5)
   --unproven         only the cases without a failing proof (and how many there are)
@@ -70,7 +72,8 @@ std::map<std::string, std::vector<std::string>> load_proofs(const std::filesyste
 }
 
 int run(std::span<char*> args) {
-    std::string filter;
+    cf::run_options selection;  // only its filter, sections and statements
+    std::string& filter = selection.filter;
     std::optional<codec::protocol_version> version;
     bool as_json = false;
     bool unproven_only = false;
@@ -82,6 +85,14 @@ int run(std::span<char*> args) {
         } else if (a == "--filter") {
             if (i + 1 >= args.size()) return usage_error("missing value for --filter");
             filter = args[++i];
+        } else if (a == "--section") {
+            if (i + 1 >= args.size() || !cf::valid_section_number(args[i + 1])) return usage_error("--section needs a section number such as 3.3 or 4.8.2");
+            selection.sections.push_back(args[++i]);
+        } else if (a == "--statement") {
+            if (i + 1 >= args.size() || cf::statement_section(args[i + 1]).empty()) {
+                return usage_error("--statement needs a statement ID such as MQTT-3.3.1-5");
+            }
+            selection.statements.push_back(args[++i]);
         } else if (a == "-V" || a == "--protocol") {
             if (i + 1 >= args.size()) return usage_error("missing value for " + std::string(a));
             const std::string text = args[++i];
@@ -110,7 +121,7 @@ int run(std::span<char*> args) {
     std::size_t n = 0, selected = 0;
     for (const auto& c : cases) {
         if (version && c.info.version != *version) continue;
-        if (!filter.empty() && !cf::glob_match(filter, c.info.id)) continue;
+        if (!cf::case_selected(c.info, selection)) continue;
         ++selected;
         if (unproven_only && proofs.contains(c.info.id)) continue;
         ++n;

@@ -44,6 +44,10 @@ selection and behaviour:
                           3.1.1, 5 or all (default all: every version the broker accepts; one
                           CONNECT per version decides); also 311, mqttv311, mqttv5. Repeatable.
   --filter GLOB           only cases whose ID matches ('*' any text, '?' one character)
+  --section X.Y           only cases citing a statement of that section of the standard or one of its
+                          subsections (3.3 takes 3.3.2 too). Repeatable: a case matching any is run
+  --statement ID          only cases citing that statement (MQTT-3.3.1-5, or an own MQTTSPEC-... ID).
+                          Repeatable; combined with --section, a case matching either is run
   --profile FILE.json     broker profile: credentials, ACL-denied topic, known deviations (waivers)
   -I, --id-prefix TEXT    client identifier prefix (default mqttspec-)
   --timeout SECONDS       base deadline of every wait (default 2); scaled up by the measured round trip
@@ -209,6 +213,14 @@ int run(std::span<char*> args) {
             options.profile_file = text;
         } else if (a == "--filter") {
             if (!value(options.filter)) return usage_error("missing value for --filter");
+        } else if (a == "--section") {
+            if (!value(text) || !cf::valid_section_number(text)) return usage_error("--section needs a section number such as 3.3 or 4.8.2");
+            options.sections.push_back(text);
+        } else if (a == "--statement") {
+            if (!value(text) || cf::statement_section(text).empty()) {
+                return usage_error("--statement needs a statement ID such as MQTT-3.3.1-5");
+            }
+            options.statements.push_back(text);
         } else if (a == "--repeat") {
             if (!number(options.repeat, 1, 100000)) return usage_error("--repeat needs a number >= 1");
         } else if (a == "-j" || a == "--jobs") {
@@ -247,7 +259,7 @@ int run(std::span<char*> args) {
         for (const auto& c : cases) {
             const bool version_ok = options.versions.empty() ||
                                     std::find(options.versions.begin(), options.versions.end(), c.info.version) != options.versions.end();
-            if (!version_ok || (!options.filter.empty() && !cf::glob_match(options.filter, c.info.id))) continue;
+            if (!version_ok || !cf::case_selected(c.info, options)) continue;
             std::printf("%s\n", c.info.id.c_str());
             ++n;
         }

@@ -148,6 +148,17 @@ void write_section_counts(std::FILE* out, const run_summary& s) {
     std::fprintf(out, "\n");
 }
 
+// The rule's words under a failure, one statement per line.
+void write_statement_words(std::FILE* out, const case_result& r) {
+    std::size_t start = 0;
+    while (start < r.statement_text.size()) {
+        auto end = r.statement_text.find('\n', start);
+        if (end == std::string::npos) end = r.statement_text.size();
+        std::fprintf(out, "        rule: %s\n", r.statement_text.substr(start, end - start).c_str());
+        start = end + 1;
+    }
+}
+
 // Every case that failed, erred, was unstable or non-strict, one line each: what to look at first.
 void write_recap(std::FILE* out, const run_summary& s, const console_options& o) {
     std::vector<const case_result*> bad;
@@ -199,6 +210,7 @@ void write_console(std::FILE* out, const run_summary& s, const console_options& 
                 } else if (shows_evidence(r->result)) {
                     std::fprintf(out, "        %s (%s): %s\n", statements_of(*r).c_str(), std::string(to_string(r->info.lvl)).c_str(),
                                  r->message.c_str());
+                    write_statement_words(out, *r);
                     if (!r->expected.empty()) std::fprintf(out, "        expected: %s\n", r->expected.c_str());
                     if (!r->actual.empty()) std::fprintf(out, "        actual:   %s\n", r->actual.c_str());
                     if (r->applied_waiver) std::fprintf(out, "        waiver evidence: %s\n", r->applied_waiver->evidence.c_str());
@@ -273,6 +285,7 @@ json to_json_report(const run_summary& s) {
         c["result"] = std::string(to_string(r.result));
         c["message"] = r.message;
         if (!r.statement.empty()) c["statement"] = r.statement;
+        if (!r.statement_text.empty()) c["statement_text"] = r.statement_text;
         if (!r.expected.empty()) c["expected"] = r.expected;
         if (!r.actual.empty()) c["actual"] = r.actual;
         c["duration_ms"] = r.duration_ms;
@@ -366,7 +379,7 @@ std::string to_junit(const run_summary& s) {
                 x << "    <testcase classname=\"" << xml_escape(classname) << "\" name=\"" << xml_escape(r->info.id)
                   << "\" time=\"" << seconds(r->duration_ms) << "\">\n";
                 const std::string detail = "statement: " + statements_of(*r) + " (" + std::string(to_string(r->info.lvl)) +
-                                           ")\nexpected: " + r->expected + "\nactual: " + r->actual + "\n\n" + r->transcript_text;
+                                           ")\n" + (r->statement_text.empty() ? "" : r->statement_text + "\n") + "expected: " + r->expected + "\nactual: " + r->actual + "\n\n" + r->transcript_text;
                 switch (r->result) {
                     case verdict::failed:
                         x << "      <failure message=\"" << xml_escape(r->message) << "\" type=\"" << xml_escape(statements_of(*r))
@@ -423,6 +436,7 @@ void html_case_row(std::ostringstream& h, const case_result& r) {
       << "</td><td data-label=\"result\">" << html::verdict_badge(verdict_name) << "</td><td data-label=\"details\">" << e(r.message);
     if (shows_evidence(r.result)) {
         if (!r.statement.empty()) h << "<div class=\"ev\">statement: <code>" << e(r.statement) << "</code></div>";
+        if (!r.statement_text.empty()) h << "<div class=\"ev rule\">" << e(r.statement_text) << "</div>";
         if (!r.expected.empty()) h << "<div class=\"ev\">expected: <code>" << e(r.expected) << "</code></div>";
         if (!r.actual.empty()) h << "<div class=\"ev\">actual: <code>" << e(r.actual) << "</code></div>";
         if (r.applied_waiver) {

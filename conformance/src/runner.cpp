@@ -328,6 +328,47 @@ std::string broker_unresponsive(const run_environment& env, codec::protocol_vers
     return problem;
 }
 
+std::string statement_section(std::string_view statement) {
+    std::string_view rest;
+    if (statement.rfind("MQTT-", 0) == 0) {
+        rest = statement.substr(5);
+    } else if (statement.rfind("MQTTSPEC-", 0) == 0) {
+        const auto dash = statement.find('-', 9);
+        if (dash == std::string_view::npos) return {};
+        rest = statement.substr(dash + 1);
+    } else {
+        return {};
+    }
+    return std::string(rest.substr(0, rest.find('-')));
+}
+
+bool valid_section_number(std::string_view text) noexcept {
+    bool digit_before = false;
+    for (const char c : text) {
+        if (c >= '0' && c <= '9') {
+            digit_before = true;
+        } else if (c == '.' && digit_before) {
+            digit_before = false;
+        } else {
+            return false;
+        }
+    }
+    return digit_before;
+}
+
+bool case_selected(const case_info& info, const run_options& options) {
+    if (!options.filter.empty() && !glob_match(options.filter, info.id)) return false;
+    if (options.sections.empty() && options.statements.empty()) return true;
+    for (const auto& s : info.statements) {
+        if (std::find(options.statements.begin(), options.statements.end(), s) != options.statements.end()) return true;
+        const auto section = statement_section(s);
+        for (const auto& wanted : options.sections) {
+            if (section == wanted || section.rfind(wanted + ".", 0) == 0) return true;
+        }
+    }
+    return false;
+}
+
 namespace {
 
 int severity(verdict v) {
@@ -419,13 +460,36 @@ std::string utc_now_iso8601() {
     return text;
 }
 
+// The paraphrase of the statement a verdict names (or of each of the case's statements), so that a
+// reader of a report needs no copy of the standard.
+std::string statement_words(const case_result& r, const statement_inventory& inventory) {
+    const auto& table = inventory.of(r.info.version);
+    const auto words = [&](const std::string& id) {
+        const auto it = table.find(id);
+        return it == table.end() ? std::string() : id + ": " + it->second.paraphrase;
+    };
+    if (!r.statement.empty()) return words(r.statement);
+    std::string out;
+    for (const auto& id : r.info.statements) {
+        const auto w = words(id);
+        if (!w.empty()) out += (out.empty() ? "" : "\n") + w;
+    }
+    return out;
+}
+
+std::string describe_selection(const run_options& o) {
+    std::string out = "filter " + (o.filter.empty() ? std::string("(none)") : o.filter);
+    for (const auto& s : o.sections) out += "; section " + s;
+    for (const auto& s : o.statements) out += "; statement " + s;
+    return out;
+}
+
 // The options that shape a run's verdicts, in words, for the reports' metadata.
 std::string describe_options(const run_options& o) {
     std::string versions;
     for (auto v : o.versions) versions += (versions.empty() ? "" : ",") + std::string(codec::to_string(v));
     std::string out = "profile " + (o.profile_file ? o.profile_file->string() : std::string("(none)")) + "; versions " +
-                      (versions.empty() ? std::string("all the broker accepts") : versions) + "; filter " +
-                      (o.filter.empty() ? std::string("(none)") : o.filter) + "; jobs " + std::to_string(o.jobs) + "; repeat " +
+                      (versions.empty() ? std::string("all the broker accepts") : versions) + "; " + describe_selection(o) + "; jobs " + std::to_string(o.jobs) + "; repeat " +
                       std::to_string(o.repeat) + "; timeout " + std::to_string(o.base_timeout.count()) + " ms; re-run failures " +
                       (o.rerun_failures ? "on" : "off") + "; id prefix " + o.id_prefix;
     if (o.strict_waivers) out += "; strict waivers";
@@ -484,12 +548,11 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     std::vector<const case_def*> selected;
     for (const auto& c : cases) {
         if (!env.caps.count(c.info.version)) continue;
-        if (!options.filter.empty() && !glob_match(options.filter, c.info.id)) continue;
+        if (!case_selected(c.info, options)) continue;
         selected.push_back(&c);
     }
     if (selected.empty()) {
-        throw std::invalid_argument("no case matches" + (options.filter.empty() ? std::string() : " --filter '" + options.filter + "'") +
-                                    " for the versions run");
+        throw std::invalid_argument("no case matches the selection (" + describe_selection(options) + ") for the versions run");
     }
     // Slow (timing) cases first so that they overlap with everything else.
     std::stable_sort(selected.begin(), selected.end(), [](const case_def* a, const case_def* b) { return a->info.slow && !b->info.slow; });
@@ -566,6 +629,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
         worst.failed_repeats = bad;
         if (repeat > 1 && bad > 0) worst.message += " (" + std::to_string(bad) + " of " + std::to_string(repeat) + " repetitions)";
         worst.section = section_of(worst.info.id, worst.info.statements, worst.info.version, inventory);
+        if (worst.result != verdict::passed) worst.statement_text = statement_words(worst, inventory);
         if (options.on_result && repeat > 1) options.on_result(worst);
         s.results.push_back(std::move(worst));
     }

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 
+#include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/fixtures.hpp"
 #include "mqttspec/conformance/paths.hpp"
 #include "mqttspec/conformance/pattern.hpp"
@@ -272,6 +274,32 @@ TEST(Statements, OwnIdsNameTheirVersionAndSection) {
         }
     }
     std::filesystem::remove_all(dir);
+}
+
+// CASES.md section 2: a C++ case lives in conformance/src/cases/<version>/<x>_<y>_<topic>.cpp, and
+// x.y is the section of one of its statements, so the folder reads like the standard's contents.
+TEST(Layout, EveryCaseFileIsNamedForASectionItsCasesCite) {
+    const std::regex file(R"(conformance/src/cases/(v311|v5)/(\d+)_(\d+)_[a-z0-9_]+\.cpp)");
+    const std::regex numbered(R"(MQTT-(\d+)\.(\d+)\..*)"), own(R"(MQTTSPEC-\d+-(\d+)\.(\d+)[.-].*)");
+    std::size_t checked = 0;
+    for (const auto& c : case_registry()) {
+        const auto& source = c.info.source;
+        std::smatch m;
+        if (!std::regex_match(source, m, file)) {
+            ADD_FAILURE() << c.info.id << ": " << source << " is not conformance/src/cases/<v311|v5>/<x>_<y>_<topic>.cpp";
+            continue;
+        }
+        EXPECT_EQ(m[1].str(), c.info.id.substr(0, c.info.id.find('/'))) << c.info.id << " lives in " << source;
+        const std::string section = m[2].str() + "." + m[3].str();
+        bool cited = false;
+        for (const auto& s : c.info.statements) {
+            std::smatch sm;
+            if ((std::regex_match(s, sm, numbered) || std::regex_match(s, sm, own)) && sm[1].str() + "." + sm[2].str() == section) cited = true;
+        }
+        EXPECT_TRUE(cited) << c.info.id << " lives in " << source << " but cites no statement of section " << section;
+        ++checked;
+    }
+    EXPECT_GT(checked, 300u);
 }
 
 }  // namespace

@@ -187,6 +187,19 @@ profile with_waiver(std::string statement, std::string observed) {
     return p;
 }
 
+// A body's verdict must name one of the case's statements: otherwise coverage, --statement and
+// waivers would not see it. The runner reports such a case as an error, not as a broker failure.
+TEST(Verdicts, BodyCitingAStatementOutsideTheCaseIsAnError) {
+    fake_broker broker([](fake_session& s) { s.wait_for_close(); });
+    case_def c{case_info{.id = "v5/test/cites-elsewhere", .title = "t", .statements = {"MQTT-3.3.1-1"}},
+               [](case_context& t) { t.check(false, "broken", "x", "y", "MQTT-3.8.4-7"); }};
+    const auto r = run_case(c, fake_environment(broker), 0);
+    EXPECT_EQ(r.result, verdict::error) << r.message;
+    EXPECT_NE(r.message.find("MQTT-3.8.4-7"), std::string::npos) << r.message;
+    case_def listed{c.info, [](case_context& t) { t.check(false, "broken", "x", "y", "MQTT-3.3.1-1"); }};
+    EXPECT_EQ(run_case(listed, fake_environment(broker), 0).result, verdict::failed);
+}
+
 TEST(Waivers, ExcuseOnlyTheDescribedDeviation) {
     fake_broker broker([](fake_session&) {});
     auto env = testing::fake_environment(broker);

@@ -197,4 +197,45 @@ inline codec::will_message will(std::string_view topic, std::string_view payload
     return w;
 }
 
+// 3.5.2.1 / 3.7.2.1: with no subscriber the broker may answer 0x10 No matching subscribers.
+inline const json accepted_pubrec = {{"any_of", {0x00, 0x10}}};
+
+// Publishes at QoS 2 and completes the publisher's side of the exchange. 4.3.3 lets the server
+// forward the message when the PUBLISH arrives or only after PUBREL, so subscribers are watched only
+// once the whole exchange is done.
+inline void publish_qos2(client& pub, const std::string& topic, std::string_view payload) {
+    const auto id = pub.publish(topic, payload, 2);
+    pub.expect({{"type", "PUBREC"}, {"packet_id", id}});
+    pub.send(pubrel(id));
+    pub.expect({{"type", "PUBCOMP"}, {"packet_id", id}});
+}
+
+// Sends one UNSUBSCRIBE with these filters and returns the UNSUBACK with its packet identifier.
+inline received_packet unsubscribe_all(client& c, std::uint16_t packet_id, const std::vector<std::string>& filters) {
+    codec::unsubscribe_packet u;
+    u.packet_id = packet_id;
+    for (const auto& f : filters) u.filters.push_back(f);
+    c.send(u);
+    return c.expect({{"type", "UNSUBACK"}, {"packet_id", packet_id}});
+}
+
+inline constexpr int message_count = 5;
+
+// Publishes "m0".."m<count-1>" at QoS 1 without waiting for each PUBACK, but never with more
+// unacknowledged than the broker's Receive Maximum (MQTT-3.3.4-7): when the window is full, the oldest
+// PUBACK is awaited (next in line: PUBACKs come in order, MQTT-4.6.0-2). Returns the packet ids whose
+// PUBACK is still to come.
+inline std::vector<std::uint16_t> publish_within_receive_maximum(case_context& t, client& pub, const std::string& topic, int count) {
+    const std::size_t window = std::max<std::size_t>(1, t.caps().receive_maximum);
+    std::vector<std::uint16_t> pending;
+    for (int i = 0; i < count; ++i) {
+        if (pending.size() == window) {
+            pub.expect_next({{"type", "PUBACK"}, {"packet_id", pending.front()}});
+            pending.erase(pending.begin());
+        }
+        pending.push_back(pub.publish(topic, "m" + std::to_string(i), 1));
+    }
+    return pending;
+}
+
 }  // namespace mqttspec::conformance::v5core

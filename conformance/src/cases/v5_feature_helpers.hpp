@@ -16,6 +16,8 @@
 
 namespace mqttspec::conformance::v5feat {
 
+using namespace std::chrono_literals;
+
 using codec::property_id;
 
 // Property builders. String views must outlive the packet that is sent (literals or locals of the
@@ -161,6 +163,115 @@ inline std::uint16_t send_subscribe(client& c, std::vector<codec::subscription> 
 // The CONNACK of a connect() as its struct.
 inline const codec::connack_packet& connack_of(case_context& t, std::string_view name) {
     return t.connack(name).as<codec::connack_packet>();
+}
+
+// A connection whose will ("payload" on `topic`) has Will Delay Interval `delay` and whose session
+// has expiry `session_expiry`.
+inline client& connect_with_will(case_context& t, const std::string& name, const std::string& topic, const std::string& payload,
+                          std::uint32_t delay, std::optional<std::uint32_t> session_expiry) {
+    codec::will_message will;
+    will.topic = topic;
+    will.payload = payload;
+    will.qos = 0;
+    will.properties = {number_property(property_id::will_delay_interval, delay)};
+    connect_options o;
+    o.client_id = t.client_id(name);
+    o.will = will;
+    o.session_expiry = session_expiry;
+    return t.connect(name, o);
+}
+
+// The subscriber to wills on `topic`; its expectations wait long enough for a delayed will.
+inline client& will_watcher(case_context& t, const std::string& topic, std::chrono::seconds longest_delay) {
+    auto& sub = t.connect("watcher");
+    sub.subscribe(topic, 0);
+    sub.set_timeout(t.timeout() + longest_delay + 1500ms);  // delay plus a whole-second clock's rounding
+    return sub;
+}
+
+// A subscriber session `name` with the given expiry, subscribed at QoS 1 to `topic`.
+inline client& subscriber_with_expiry(case_context& t, const std::string& name, const std::string& topic,
+                               std::optional<std::uint32_t> expiry) {
+    connect_options o;
+    o.client_id = t.client_id(name);
+    o.session_expiry = expiry;
+    t.session_kept(*o.client_id);  // whatever the broker does, end the session afterwards
+    auto& c = t.connect(name, o);
+    c.subscribe(topic, 1);
+    return c;
+}
+
+// Reconnects `name`'s client ID with Clean Start 0 (no expiry of its own) and returns the client.
+inline client& resume(case_context& t, const std::string& name) {
+    connect_options o;
+    o.client_id = t.client_id(name);
+    o.clean_start = false;
+    return t.connect(name + "-again", o);
+}
+
+// Publishes one QoS 1 message "queued" to `topic` from a fresh publisher, returned for the marker.
+inline client& publish_queued(case_context& t, const std::string& topic) {
+    auto& pub = t.connect("pub");
+    const auto id = pub.publish(topic, "queued", 1);
+    pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
+    return pub;
+}
+
+// The resumed connection `again` has no session, so nothing queued for the old one may arrive. It
+// subscribes afresh and `pub` sends an ordered marker: a broker that kept the old session's queue
+// would send "queued" (received earlier from `pub` on the same topic at the same QoS) first (4.6).
+inline void expect_queue_discarded(client& pub, client& again, const std::string& topic) {
+    again.subscribe(topic, 1);
+    expect_no_delivery(pub, again, topic, 1, {{"type", "PUBLISH"}, {"payload", "queued"}});
+}
+
+inline void check_session_present(case_context& t, const std::string& name, bool expected, const std::string& statement) {
+    const auto& connack = t.connack(name);
+    t.check(connack.as<codec::connack_packet>().session_present == expected,
+            expected ? "the broker did not keep the session" : "the broker kept a session that had ended",
+            std::string("session_present ") + (expected ? "true" : "false"), connack.as_json.dump(), statement);
+}
+
+// 3.14.2.2.2: with Session Expiry 0 in CONNECT, a non-zero Session Expiry Interval in DISCONNECT is a
+// Protocol Error; the server "does not treat it as a valid DISCONNECT packet" and uses DISCONNECT 0x82.
+inline void disconnect_with_expiry_after_zero(client& c) {
+    codec::disconnect_packet d;
+    d.properties = {number_property(property_id::session_expiry_interval, 300)};
+    c.send(d);
+}
+
+// The Subscription Identifiers a delivered PUBLISH carries, sorted (their order is not significant).
+inline std::vector<std::uint32_t> identifiers_of(const received_packet& m) {
+    std::vector<std::uint32_t> ids;
+    for (const auto& p : m.as<codec::publish_packet>().properties) {
+        if (p.id == property_id::subscription_identifier) ids.push_back(p.integer);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+inline std::string describe(const std::vector<std::uint32_t>& ids) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
+    return s + "]";
+}
+
+inline codec::property_list with_identifier(std::uint32_t id) {
+    return {number_property(property_id::subscription_identifier, id)};
+}
+
+// Publishes one retained message on a fresh topic and returns the topic.
+inline std::string with_retained_message(case_context& t, const std::string& payload) {
+    const auto topic = t.topic("kept");
+    t.retained_on(topic);
+    auto& pub = t.connect("pub");
+    const auto id = pub.publish(topic, payload, 1, true);
+    pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
+    return topic;
+}
+
+inline std::string shared_filter(case_context& t, std::string_view group, std::string_view suffix) {
+    return "$share/" + std::string(group) + "/" + t.topic(suffix);
 }
 
 }  // namespace mqttspec::conformance::v5feat

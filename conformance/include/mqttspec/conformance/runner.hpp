@@ -25,6 +25,7 @@ struct case_result {
     std::string message;
     std::string expected, actual;  // evidence of a failure
     std::string statement;         // the statement broken (a case's own when it checks one)
+    std::string statement_text;    // its words from the inventory (every statement's when none is named)
     double duration_ms = 0;
     json transcript;               // array of entries; always recorded, reports choose when to show it
     std::string transcript_text;
@@ -55,6 +56,10 @@ struct run_options {
     std::string id_prefix = "mqttspec-";
     std::chrono::milliseconds base_timeout{2000};
     std::string filter;        // glob over case IDs ('*' any run, '?' one char); empty: all
+    // --section 3.3 / --statement MQTT-3.3.1-5 (repeatable): only cases citing a statement of one of
+    // these sections (or subsections), or one of these statements. Empty: no restriction.
+    std::vector<std::string> sections;
+    std::vector<std::string> statements;
     unsigned repeat = 1;
     unsigned jobs = 8;
     // Re-run every non-passing case alone once, to tell a broker that fails under concurrent clients
@@ -128,6 +133,16 @@ std::vector<case_def> all_cases(const std::filesystem::path& fixtures);
 
 // Glob match used by --filter.
 bool glob_match(std::string_view glob, std::string_view text) noexcept;
+
+// The section a statement ID belongs to: "MQTT-3.3.1-5" -> "3.3.1", "MQTTSPEC-5-3.8.2.1.2-name" -> "3.8.2.1.2";
+// empty for anything else.
+std::string statement_section(std::string_view statement);
+
+// "3", "3.3", "4.8.2": what --section takes.
+bool valid_section_number(std::string_view text) noexcept;
+
+// Whether a case passes the run's selection (--filter, --section, --statement; not the version).
+bool case_selected(const case_info& info, const run_options& options);
 
 // Every waiver names an existing case and a statement of its version: one the case checks, or one the
 // codec cites for a malformed broker packet (any statement of the inventory). Throws profile_error

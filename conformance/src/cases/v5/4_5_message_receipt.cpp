@@ -1,0 +1,52 @@
+// MQTT 5.0, section 4.5 Message receipt: message receipt.
+// From v5_publish.cpp: 5.0 section 3.3 PUBLISH and the QoS flows of 4.3.
+// From v5_subscription_options.cpp: 5.0 Subscription Options (3.8.3.1): No Local, Retain As Published, Retain Handling.
+#include <algorithm>
+#include <map>
+
+#include "mqttspec/conformance/case.hpp"
+#include "mqttspec/conformance/verifiers.hpp"
+#include "v5_core_support.hpp"
+#include "v5_feature_helpers.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+using namespace v5core;
+using namespace v5feat;
+
+MQTTSPEC_CASE(all_matching_sessions, {
+    .id = "v5/publish/every-matching-subscriber",
+    .title = "A message is delivered to every client with a matching subscription",
+    .statements = {"MQTT-4.5.0-1"},
+    .needs = {requirement::qos1},
+}) {
+    auto& a = t.connect("a");
+    auto& b = t.connect("b");
+    auto& pub = t.connect("pub");
+    const auto topic = t.topic("fan");
+    a.subscribe(topic, 1);
+    b.subscribe(topic, 1);
+    const auto id = pub.publish(topic, "to-all", 1);
+    pub.expect({{"type", "PUBACK"}, {"packet_id", id}, {"reason_code", 0}});
+    a.acknowledge(a.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "to-all"}}));
+    b.acknowledge(b.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "to-all"}}));
+}
+
+MQTTSPEC_CASE(no_local_off_echoes, {
+    .id = "v5/subscription-options/no-local-0-delivers-own-messages",
+    .title = "With No Local 0 a client's own message is delivered back to it like any other",
+    .statements = {"MQTT-4.5.0-1"},
+    .needs = {requirement::qos1},
+}) {
+    auto& self = t.connect("self");
+    const auto topic = t.topic("t");
+    self.subscribe({subscription(topic, 1, /*no_local=*/false)});
+    const auto own = self.publish(topic, "own", 1);
+    self.expect({{"type", "PUBACK"}, {"packet_id", own}});
+    const auto m = self.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "own"}});
+    self.acknowledge(m);
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance
