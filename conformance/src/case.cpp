@@ -77,7 +77,7 @@ client& case_context::open(std::string name) {
 
 codec::connect_packet case_context::make_connect(std::string_view name, const connect_options& options) {
     codec::connect_packet p;
-    p.protocol_name = "MQTT";
+    p.protocol_name = info_.version == codec::protocol_version::v3_1 ? "MQIsdp" : "MQTT";
     p.protocol_level = static_cast<std::uint8_t>(info_.version);
     p.clean_start = options.clean_start;
     p.keep_alive = options.keep_alive;
