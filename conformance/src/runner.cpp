@@ -462,7 +462,10 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     run_environment env;
     env.where = options.where;
     env.prof = options.profile_file ? load_profile(*options.profile_file) : profile{};
-    check_waivers(env.prof, cases, inventory);  // before connecting: a typo must not turn a waiver off silently
+    // The 3.1 runs of 3.1.1 cases (v31/...) exist for every run, so that a profile's waivers for them are known.
+    std::vector<case_def> with_v31 = cases;
+    for (auto& c : v31_variants(cases)) with_v31.push_back(std::move(c));
+    check_waivers(env.prof, with_v31, inventory);  // before connecting: a typo must not turn a waiver off silently
     env.id_prefix = options.id_prefix;
     env.show_secrets = options.show_secrets;
     env.nonce = random_nonce();
@@ -472,12 +475,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     // MQTT 3.1 only on request (-V 3.1): the 3.1.1 cases that apply to it, run over 3.1 connections.
     const bool v31_asked = std::find(options.versions.begin(), options.versions.end(), codec::protocol_version::v3_1) != options.versions.end();
     std::vector<codec::protocol_version> probed_versions = {codec::protocol_version::v3_1_1, codec::protocol_version::v5};
-    std::vector<case_def> with_v31;
-    if (v31_asked) {
-        probed_versions.push_back(codec::protocol_version::v3_1);
-        with_v31 = cases;
-        for (auto& c : v31_variants(cases)) with_v31.push_back(std::move(c));
-    }
+    if (v31_asked) probed_versions.push_back(codec::protocol_version::v3_1);
     const auto& runnable = v31_asked ? with_v31 : cases;
     const auto probed = probe_versions(options.where, env.prof, options.id_prefix, options.base_timeout, probed_versions);
     std::vector<codec::protocol_version> versions = options.versions;
