@@ -43,6 +43,13 @@ TEST(V31Cases, ConnectsWithMQIsdpLevel3) {
             s.close();
             return;
         }
+        // 3.1: Client Identifiers of 1-23 characters (after flags and Keep Alive, a 2-byte length).
+        const std::size_t id_length = static_cast<std::size_t>(connect.at(14)) << 8 | connect.at(15);
+        if (id_length < 1 || id_length > 23) {
+            s.send_hex("20 02 00 02");
+            s.close();
+            return;
+        }
         s.send_hex("20 02 00 00");
         for (;;) {
             const auto packet = s.read_packet();
@@ -54,7 +61,8 @@ TEST(V31Cases, ConnectsWithMQIsdpLevel3) {
     auto env = fake_environment(broker);
     env.caps[codec::protocol_version::v3_1] = capabilities::from_profile(codec::protocol_version::v3_1, env.prof);
     const auto variants = v31_variants(case_registry());
-    const auto r = run_case(v31_variant_of(variants, "v31/pingreq/pingresp"), env, 0);
+    // Case index 123456789 makes the usual identifier (prefix, nonce, index, name) longer than 23 characters.
+    const auto r = run_case(v31_variant_of(variants, "v31/pingreq/pingresp"), env, 123456789);
     EXPECT_EQ(r.result, verdict::passed) << r.message << "\n" << r.transcript_text;
     // The 3.1.1 case itself is refused by this 3.1-only peer.
     EXPECT_NE(run_case(find_case("v311/pingreq/pingresp"), env, 1).result, verdict::passed);
