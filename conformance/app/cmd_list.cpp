@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "mqttspec/conformance/paths.hpp"
 #include "mqttspec/conformance/runner.hpp"
+#include "mqttspec/conformance/v31.hpp"
 
 namespace mqttspec::app {
 namespace {
@@ -30,7 +31,9 @@ options:
   --section X.Y      only cases citing a statement of that section or a subsection (repeatable)
   --statement ID     only cases citing that statement, e.g. MQTT-3.3.1-5 (repeatable)
   -V, --protocol-version V
-                     3.1.1, 5 or all (default all; also 311, mqttv311, mqttv5)
+                     3.1.1, 5, 3.1 or all (default all; also 311, mqttv311, mqttv5, 31, mqttv31).
+                     3.1 lists the 3.1.1 cases that also apply to MQTT 3.1 (marked
+                     "[also 3.1]" in the full list), under the v31/ IDs a 3.1 run uses
   --unproven         only the cases without a failing proof (and how many there are)
   --json             one JSON array instead of text
   --help             this text
@@ -98,7 +101,7 @@ int run(std::span<char*> args) {
             const std::string text = args[++i];
             if (text == "all") continue;
             version = codec::parse_protocol_version(text);
-            if (!version || *version == codec::protocol_version::v3_1) return usage_error("-V must be 3.1.1, 5 or all");
+            if (!version) return usage_error("-V must be 3.1.1, 5, 3.1 or all");
         } else if (a == "--json") {
             as_json = true;
         } else if (a == "--unproven") {
@@ -107,7 +110,9 @@ int run(std::span<char*> args) {
             return usage_error("unknown option '" + std::string(a) + "'");
         }
     }
-    const auto cases = cf::all_cases(cf::fixtures_dir());
+    auto cases = cf::all_cases(cf::fixtures_dir());
+    // -V 3.1: the 3.1.1 cases that apply to MQTT 3.1, under the IDs a 3.1 run gives them.
+    if (version == codec::protocol_version::v3_1) cases = cf::v31_variants(cases);
     std::map<std::string, std::vector<std::string>> proofs;
     if (unproven_only) {
         try {
@@ -133,11 +138,11 @@ int run(std::span<char*> args) {
             for (auto r : c.info.needs) needs_json.push_back(std::string(cf::to_string(r)));
             out.push_back({{"id", c.info.id}, {"title", c.info.title}, {"version", std::string(codec::to_string(c.info.version))},
                            {"statements", c.info.statements}, {"level", std::string(cf::to_string(c.info.lvl))},
-                           {"needs", needs_json}, {"source", c.info.source}});
+                           {"needs", needs_json}, {"source", c.info.source}, {"applies_to_v31", cf::applies_to_v31(c.info)}});
         } else {
-            std::printf("%-58s %-6s %-34s %s%s%s\n", c.info.id.c_str(), std::string(cf::to_string(c.info.lvl)).c_str(),
+            std::printf("%-58s %-6s %-34s %s%s%s%s\n", c.info.id.c_str(), std::string(cf::to_string(c.info.lvl)).c_str(),
                         statements.c_str(), needs.empty() ? "" : "[needs ", needs.empty() ? "" : (needs + "] ").c_str(),
-                        c.info.title.c_str());
+                        cf::applies_to_v31(c.info) ? "[also 3.1] " : "", c.info.title.c_str());
         }
     }
     if (as_json) std::printf("%s\n", out.dump(2).c_str());

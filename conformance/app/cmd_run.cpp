@@ -20,6 +20,7 @@
 #include "mqttspec/conformance/paths.hpp"
 #include "mqttspec/conformance/report.hpp"
 #include "mqttspec/conformance/runner.hpp"
+#include "mqttspec/conformance/v31.hpp"
 #include "mqttspec/net/target_options.hpp"
 
 namespace mqttspec::app {
@@ -41,8 +42,10 @@ constexpr std::string_view run_help_tail = R"(  Several -L (e.g. mqtt:// and ws:
 
 selection and behaviour:
   -V, --protocol-version V
-                          3.1.1, 5 or all (default all: every version the broker accepts; one
+                          3.1.1, 5, 3.1 or all (default all: every version the broker accepts; one
                           CONNECT per version decides); also 311, mqttv311, mqttv5. Repeatable.
+                          3.1 (also 31, mqttv31; never part of all) runs the 3.1.1 cases that apply to
+                          MQTT 3.1 ('mqttspec list -V 3.1') over "MQIsdp" level-3 connections, as v31/...
   --filter GLOB           only cases whose ID matches ('*' any text, '?' one character)
   --section X.Y           only cases citing a statement of that section of the standard or one of its
                           subsections (3.3 takes 3.3.2 too). Repeatable: a case matching any is run
@@ -196,7 +199,7 @@ int run(std::span<char*> args) {
             if (!value(text)) return usage_error("missing value for " + std::string(a));
             if (text == "all") continue;
             const auto v = codec::parse_protocol_version(text);
-            if (!v || *v == codec::protocol_version::v3_1) return usage_error("-V must be 3.1.1, 5 or all, not '" + text + "'");
+            if (!v) return usage_error("-V must be 3.1.1, 5, 3.1 or all, not '" + text + "'");
             options.versions.push_back(*v);
         } else if (a == "--id-prefix") {
             if (!value(options.id_prefix)) return usage_error("missing value for --id-prefix");
@@ -256,7 +259,9 @@ int run(std::span<char*> args) {
     const auto cases = cf::all_cases(fixtures);  // fixture errors surface here, before connecting
     if (list_only) {
         std::size_t n = 0;
-        for (const auto& c : cases) {
+        auto listed = cases;
+        for (auto& c : cf::v31_variants(cases)) listed.push_back(std::move(c));
+        for (const auto& c : listed) {
             const bool version_ok = options.versions.empty() ||
                                     std::find(options.versions.begin(), options.versions.end(), c.info.version) != options.versions.end();
             if (!version_ok || !cf::case_selected(c.info, options)) continue;

@@ -62,7 +62,18 @@ const capabilities& case_context::caps() const {
 std::string case_context::topic(std::string_view suffix) const { return prefix_ + "/" + std::string(suffix); }
 
 std::string case_context::client_id(std::string_view name) const {
-    return env_.id_prefix + env_.nonce + "-" + std::to_string(index_) + "-" + std::string(name);
+    std::string id = env_.id_prefix + env_.nonce + "-" + std::to_string(index_) + "-" + std::string(name);
+    // MQTT 3.1 allows 1-23 characters: a longer identifier keeps the prefix and the nonce, and a hash of
+    // the rest (FNV-1a, 8 hex digits) stands for the case index and the name.
+    constexpr std::size_t v31_longest = 23;
+    if (info_.version != codec::protocol_version::v3_1 || id.size() <= v31_longest) return id;
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const unsigned char ch : id) hash = (hash ^ ch) * 0x100000001b3ULL;
+    constexpr char digits[] = "0123456789abcdef";
+    std::string tail;
+    for (int i = 0; i < 8; ++i) tail += digits[(hash >> (4 * i)) & 0xF];
+    const std::string head = env_.id_prefix + env_.nonce;
+    return head.size() + tail.size() <= v31_longest ? head + tail : head.substr(0, v31_longest - tail.size()) + tail;
 }
 
 client& case_context::open(std::string name) {
@@ -79,7 +90,7 @@ client& case_context::open(std::string name) {
 
 codec::connect_packet case_context::make_connect(std::string_view name, const connect_options& options) {
     codec::connect_packet p;
-    p.protocol_name = "MQTT";
+    p.protocol_name = info_.version == codec::protocol_version::v3_1 ? "MQIsdp" : "MQTT";
     p.protocol_level = static_cast<std::uint8_t>(info_.version);
     p.clean_start = options.clean_start;
     p.keep_alive = options.keep_alive;

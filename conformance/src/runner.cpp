@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "mqttspec/conformance/fixtures.hpp"
+#include "mqttspec/conformance/v31.hpp"
 #include "mqttspec/version.hpp"
 
 namespace mqttspec::conformance {
@@ -150,6 +151,7 @@ std::string random_nonce() {
 codec::connect_packet probe_connect(codec::protocol_version v, const target& where, const profile& prof,
                                     const std::string& client_id) {
     codec::connect_packet p;
+    if (v == codec::protocol_version::v3_1) p.protocol_name = "MQIsdp";
     p.protocol_level = static_cast<std::uint8_t>(v);
     p.client_id = client_id;
     const auto& user = where.username ? where.username : prof.username;
@@ -159,14 +161,25 @@ codec::connect_packet probe_connect(codec::protocol_version v, const target& whe
     return p;
 }
 
+probe_result probe_versions(const target& where, const profile& prof, const std::string& id_prefix,
+                            std::chrono::milliseconds timeout, const std::vector<codec::protocol_version>& versions);
+
 }  // namespace
 
 probe_result probe(const target& where, const profile& prof, const std::string& id_prefix,
                    std::chrono::milliseconds timeout) {
+    return probe_versions(where, prof, id_prefix, timeout, {codec::protocol_version::v3_1_1, codec::protocol_version::v5});
+}
+
+namespace {
+
+// probe() over `versions` (3.1 only when a run asks for it).
+probe_result probe_versions(const target& where, const profile& prof, const std::string& id_prefix,
+                            std::chrono::milliseconds timeout, const std::vector<codec::protocol_version>& versions) {
     probe_result out;
     std::vector<std::chrono::microseconds> rtts;
     const std::string nonce = random_nonce();
-    for (auto v : {codec::protocol_version::v3_1_1, codec::protocol_version::v5}) {
+    for (auto v : versions) {
         boost::asio::io_context io;
         client_options options;
         options.name = "probe";
@@ -174,7 +187,7 @@ probe_result probe(const target& where, const profile& prof, const std::string& 
         options.timeout = timeout;
         client c(io, where, options, nullptr);
         c.open();  // transport_error: the broker is unreachable, which ends the run
-        const std::string id = id_prefix + "probe-" + nonce + "-" + std::string(v == codec::protocol_version::v5 ? "5" : "4");
+        const std::string id = id_prefix + "probe-" + nonce + "-" + std::to_string(static_cast<int>(v));
         const auto connect = probe_connect(v, where, prof, id);
         c.send(connect);
         auto e = c.next_event(c.default_deadline());
@@ -248,6 +261,8 @@ probe_result probe(const target& where, const profile& prof, const std::string& 
     }
     return out;
 }
+
+}  // namespace
 
 std::size_t run_summary::count(verdict v) const {
     return static_cast<std::size_t>(std::count_if(results.begin(), results.end(), [v](const case_result& r) { return r.result == v; }));
@@ -511,14 +526,22 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     run_environment env;
     env.where = options.where;
     env.prof = options.profile_file ? load_profile(*options.profile_file) : profile{};
-    check_waivers(env.prof, cases, inventory);  // before connecting: a typo must not turn a waiver off silently
+    // The 3.1 runs of 3.1.1 cases (v31/...) exist for every run, so that a profile's waivers for them are known.
+    std::vector<case_def> with_v31 = cases;
+    for (auto& c : v31_variants(cases)) with_v31.push_back(std::move(c));
+    check_waivers(env.prof, with_v31, inventory);  // before connecting: a typo must not turn a waiver off silently
     env.id_prefix = options.id_prefix;
     env.show_secrets = options.show_secrets;
     env.nonce = random_nonce();
     s.profile_name = env.prof.name;
     s.nonce = env.nonce;
 
-    const auto probed = probe(options.where, env.prof, options.id_prefix, options.base_timeout);
+    // MQTT 3.1 only on request (-V 3.1): the 3.1.1 cases that apply to it, run over 3.1 connections.
+    const bool v31_asked = std::find(options.versions.begin(), options.versions.end(), codec::protocol_version::v3_1) != options.versions.end();
+    std::vector<codec::protocol_version> probed_versions = {codec::protocol_version::v3_1_1, codec::protocol_version::v5};
+    if (v31_asked) probed_versions.push_back(codec::protocol_version::v3_1);
+    const auto& runnable = v31_asked ? with_v31 : cases;
+    const auto probed = probe_versions(options.where, env.prof, options.id_prefix, options.base_timeout, probed_versions);
     std::vector<codec::protocol_version> versions = options.versions;
     const bool every_version = versions.empty();
     s.refused = refusals(probed, every_version);
@@ -546,7 +569,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     s.timeout = env.timeout;
 
     std::vector<const case_def*> selected;
-    for (const auto& c : cases) {
+    for (const auto& c : runnable) {
         if (!env.caps.count(c.info.version)) continue;
         if (!case_selected(c.info, options)) continue;
         selected.push_back(&c);

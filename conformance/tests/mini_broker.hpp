@@ -18,6 +18,7 @@
 // (session expiry is judged when the client returns).
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
@@ -151,6 +152,12 @@ struct broker_faults {
     bool delayed_will_published_on_reconnect = false;  // a reconnect to the session publishes the delayed will instead of cancelling it
     bool disconnect_with_will_discards_will = false;  // DISCONNECT 0x04 treated as a normal disconnection
     bool will_properties_dropped = false;           // the will is published without its Will Properties
+    // cov311: 3.1.1 rules of 3.1, 3.10, 4.1 and 4.6.
+    bool will_kept_with_session = false;            // a connection with Will Flag 0 inherits its session's last Will (3.1.2-12)
+    bool client_ids_case_folded = false;            // sessions found by the Client Identifier in lower case (3.1.3-2)
+    bool invalid_connect_takes_over = false;        // a CONNECT failing validation (reserved flag, Will QoS 3) still takes over its Client Identifier (3.1.4)
+    bool unsubscribe_abandons_inflight = false;     // UNSUBSCRIBE drops the unfinished deliveries of the filter (3.10.4-3)
+    bool releases_swapped = false;                  // each PUBREL sent after the next packet (4.6.0-4)
 };
 
 // Ready-made faults, each a rule of the standard broken on purpose.
@@ -391,7 +398,8 @@ private:
     bool holds_back(packet_type type) const {
         return (faults_.connack_after_next_answer && type == packet_type::connack) ||
                (faults_.acknowledgements_swapped && (type == packet_type::puback || type == packet_type::pubrec)) ||
-               (faults_.deliveries_swapped && type == packet_type::publish);
+               (faults_.deliveries_swapped && type == packet_type::publish) ||
+               (faults_.releases_swapped && type == packet_type::pubrel);
     }
     void close(connection& c, std::optional<std::uint8_t> disconnect_reason) {
         if (disconnect_reason && c.version == codec::protocol_version::v5) {
@@ -624,6 +632,7 @@ private:
             return false;
         }
         std::string client_id(p.client_id);
+        if (faults_.client_ids_case_folded) std::ranges::transform(client_id, client_id.begin(), [](unsigned char ch) { return std::tolower(ch); });
         if (faults_.longest_client_id && client_id.size() > *faults_.longest_client_id) {
             send(c, codec::connack_packet{.reason_code = v5 ? codec::reason::client_identifier_not_valid : std::uint8_t{2}});
             return false;
@@ -663,6 +672,10 @@ private:
             c.will_delay = delay && !faults_.delayed_will_published_at_once ? delay->integer : 0;
         }
         std::lock_guard lock(mutex_);
+        if (faults_.will_kept_with_session) {
+            if (c.will) stale_wills_[client_id] = *c.will;
+            else if (const auto w = stale_wills_.find(client_id); w != stale_wills_.end()) c.will = w->second;
+        }
         // A will still waiting for its delay (MQTT-3.1.3-9): a connection that resumes the session
         // cancels it; one that starts a new session ends the old one, which publishes it (3.1.2.5).
         if (const auto pending = delayed_wills_.find(client_id); pending != delayed_wills_.end()) {
@@ -841,6 +854,9 @@ private:
         for (const auto& f : p.filters) {
             const bool existed = faults_.unsubscribe_ignored ? c.session->subscriptions.contains(std::string(f))
                                                              : c.session->subscriptions.erase(std::string(f)) > 0;
+            if (faults_.unsubscribe_abandons_inflight) {
+                std::erase_if(c.session->outgoing, [&](const in_flight& d) { return matches(f, d.d.msg.topic); });
+            }
             if (faults_.unsubscribe_by_matching) {
                 std::erase_if(c.session->subscriptions, [&](const auto& entry) { return matches(entry.first, f); });
             }
@@ -964,6 +980,7 @@ private:
         anyway.client_id = lenient_id;
         const bool connect_ok = decoded.ok() && codec::type_of(decoded.pkt) == packet_type::connect;
         if (!connect_ok && !(faults_.tolerate_undecodable && decoded.status == codec::decode_status::error)) {
+            if (faults_.invalid_connect_takes_over && first.size() > level_at + 1) take_over_for_invalid(first, level_at + 1, c.version);
             if (faults_.bad_first_packet_connack && c.version == codec::protocol_version::v5) {
                 std::lock_guard lock(mutex_);
                 send(c, codec::connack_packet{.reason_code = *faults_.bad_first_packet_connack});
@@ -986,6 +1003,22 @@ private:
             return;
         }
         serve_packets(c, true);
+    }
+
+    // cov311 fault: the CONNECT with its flag flaw repaired names the Client Identifier whose connected
+    // client is closed and whose session is discarded (connected, or Clean Session 1), as if it had passed validation.
+    void take_over_for_invalid(std::vector<std::uint8_t> bytes, std::size_t flags_at, codec::protocol_version version) {
+        bytes[flags_at] &= 0xFE;                                                  // the reserved flag
+        if ((bytes[flags_at] & 0x18) == 0x18) bytes[flags_at] &= 0xEF;            // Will QoS 3 read as 1
+        const auto r = codec::decode(bytes, version, {.sender = codec::sender::client});
+        if (!r.ok()) return;
+        const auto& p = std::get<codec::connect_packet>(r.pkt);
+        std::lock_guard lock(mutex_);
+        const auto it = sessions_.find(std::string(p.client_id));
+        if (it == sessions_.end() || (!it->second->conn && !p.clean_start)) return;
+        if (it->second->conn) close(*it->second->conn, codec::reason::session_taken_over);
+        it->second->conn = nullptr;
+        sessions_.erase(it);
     }
 
     // proofs-a faults: a client served without an accepted CONNECT gets a session nobody can resume.
@@ -1051,6 +1084,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, std::map<std::uint16_t, std::string>> aliases_by_client_;  // only for topic_aliases_kept_across_connections
     std::map<std::string, delayed_will> delayed_wills_;                              // client ID -> will waiting for its delay
+    std::map<std::string, message> stale_wills_;                                     // only for will_kept_with_session
     std::condition_variable will_timer_wake_;
     std::thread will_timer_;
     bool stopping_ = false;
