@@ -708,3 +708,13 @@ TEST(CoverageSharedProofs, InflightNotReofferedWhenSessionEndsReoffered) {
 
 }  // namespace
 }  // namespace mqttspec::conformance
+
+namespace mqttspec::conformance {
+namespace {
+
+TEST(CoverageOrderingProofs, ResentInOriginalOrderReversed) {
+    testing::expect_caught("v5/qos1/resent-in-original-order", {.resends_in_reverse = true});
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance
