@@ -39,15 +39,17 @@ public:
         : t_(t), name_(std::move(name)), io_(std::make_unique<boost::asio::io_context>()),
           transport_(make_transport(*io_, t.where())) {
         transport_->connect(clock::now() + t.timeout());  // transport_error: the run's error, not a verdict
-        t_.note(name_ + ": WebSocket connection open");
+        t_.log().event(name_, "WebSocket connection open to " + t.where().url());
     }
     ~raw_connection() { transport_->close(); }
 
     const net::websocket_details& details() const { return *net::websocket_details_of(*transport_); }
 
     void send(std::span<const std::uint8_t> bytes, net::websocket_framing framing = {}) {
-        t_.note(name_ + " sends " + codec::to_hex(bytes) + " as one " + (framing.text ? "text" : "binary") + " message" +
-                (framing.fragment > 0 ? " in frames of " + std::to_string(framing.fragment) + " bytes" : ""));
+        // sent_raw masks the credentials of a CONNECT (whole or split) as the client's transcript does.
+        t_.log().event(name_, std::string("next bytes as one WebSocket ") + (framing.text ? "text" : "binary") + " message" +
+                                  (framing.fragment > 0 ? " in frames of " + std::to_string(framing.fragment) + " bytes" : ""));
+        t_.log().sent_raw(name_, bytes, t_.version());
         try {
             net::write_websocket(*transport_, bytes, framing, clock::now() + t_.timeout());
         } catch (const transport_error& e) {
@@ -70,14 +72,14 @@ public:
                 if (r.ok()) {
                     json j = json::parse(codec::to_json(r, t_.version()).dump());
                     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
-                    t_.note(name_ + " received " + j.dump());
+                    t_.log().received(name_, j);
                     return j;
                 }
             }
             if (closed_) return std::nullopt;
             const auto outcome = transport_->read(pending_, until);
             if (outcome.status == read_status::closed) {
-                t_.note(name_ + ": connection closed (" + outcome.detail + ")");
+                t_.log().event(name_, "connection closed: " + outcome.detail);
                 closed_ = true;
             } else if (outcome.status == read_status::timeout) {
                 t_.fail("the broker sent nothing more and kept the connection open", "a packet or a close",
