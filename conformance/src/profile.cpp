@@ -1,8 +1,11 @@
 #include "mqttspec/conformance/profile.hpp"
+#include "mqttspec/conformance/enhanced_auth.hpp"
 
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -67,6 +70,21 @@ struct field_reader {
 
 }  // namespace
 
+namespace {
+
+// Enhanced authentication by the file of the profile that named it (enhanced_auth.hpp).
+std::mutex auth_mutex;
+std::map<std::filesystem::path, enhanced_auth> auth_by_file;
+
+}  // namespace
+
+std::optional<enhanced_auth> enhanced_auth_of(const profile& p) {
+    std::lock_guard lock(auth_mutex);
+    const auto it = auth_by_file.find(p.file);
+    if (it == auth_by_file.end()) return std::nullopt;
+    return it->second;
+}
+
 profile parse_profile(const json& j, const std::filesystem::path& file) {
     if (!j.is_object()) throw profile_error(file, "", "the top level must be an object");
     profile p;
@@ -109,6 +127,35 @@ profile parse_profile(const json& j, const std::filesystem::path& file) {
     if (auto v = r.boolean("wildcard_subscriptions")) p.wildcard_subscriptions = *v;
     if (auto v = r.boolean("accepts_empty_client_id")) p.accepts_empty_client_id = *v;
     p.system_topic_filter = r.string("system_topic_filter");
+    std::optional<enhanced_auth> auth;
+    if (const json* a = r.get("auth")) {
+        if (!a->is_object()) throw profile_error(file, "auth", "must be an object {method, data, responses, rejected_data}");
+        field_reader f{*a, file, {}};
+        enhanced_auth out;
+        try {
+            const auto method = f.string("method");
+            if (!method || method->empty()) throw profile_error(file, "method", "must be a non-empty string (the Authentication Method)");
+            out.method = *method;
+            out.data = f.string("data");
+            out.rejected_data = f.string("rejected_data");
+        } catch (const profile_error& e) {
+            throw profile_error(file, "auth." + e.field, e.field == "method" ? "must be a non-empty string (the Authentication Method)" : "must be a string");
+        }
+        if (const json* rs = f.get("responses")) {
+            if (!rs->is_array()) throw profile_error(file, "auth.responses", "must be an array of strings");
+            for (std::size_t k = 0; k < rs->size(); ++k) {
+                if (!(*rs)[k].is_string()) throw profile_error(file, "auth.responses[" + std::to_string(k) + "]", "must be a string");
+                out.responses.push_back((*rs)[k].get<std::string>());
+            }
+        }
+        f.reject_unknown("auth.");
+        auth = std::move(out);
+    }
+    {
+        std::lock_guard lock(auth_mutex);
+        if (auth) auth_by_file[file] = *auth;
+        else auth_by_file.erase(file);
+    }
     if (const json* ws = r.get("waivers")) {
         if (!ws->is_array()) throw profile_error(file, "waivers", "must be an array");
         for (std::size_t i = 0; i < ws->size(); ++i) {

@@ -1,10 +1,12 @@
 #include "mqttspec/net/transport.hpp"
+#include "mqttspec/net/websocket_control.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange without including it
 
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -237,6 +239,8 @@ public:
                 throw transport_error(transport_errc::ws_handshake,
                                       "WebSocket handshake with " + target_.url() + " failed: " + ec.message());
             }
+            const auto subprotocol = response[beast::http::field::sec_websocket_protocol];
+            websocket_.subprotocol.assign(subprotocol.data(), subprotocol.size());
         }
         open_ = true;
     }
@@ -276,6 +280,9 @@ public:
         }
         if (!run_until(io_, read_->done, until)) return {read_status::timeout, {}};
         read_->pending = false;
+        if constexpr (has_ws) {
+            if (read_->n > 0 && stream_->got_text()) websocket_.received_text = true;
+        }
         if (read_->n > 0) {
             out.insert(out.end(), read_->buffer.begin(), read_->buffer.begin() + static_cast<std::ptrdiff_t>(read_->n));
             return {read_status::data, {}};
@@ -296,6 +303,41 @@ public:
     }
 
     bool is_open() const noexcept override { return open_; }
+
+    // websocket_control.hpp
+    const websocket_details* websocket_state() const noexcept {
+        if constexpr (has_ws) return &websocket_;
+        return nullptr;
+    }
+
+    void write_websocket(std::span<const std::uint8_t> bytes, websocket_framing framing, deadline until) {
+        if constexpr (!has_ws) {
+            throw transport_error(transport_errc::io, "WebSocket framing asked of a transport that is not WebSocket");
+        } else {
+            if (!open_) throw transport_error(transport_errc::io, "write on a closed connection");
+            stream_->text(framing.text);
+            const std::size_t step = framing.fragment > 0 ? framing.fragment : bytes.size();
+            std::size_t offset = 0;
+            error_code ec;
+            do {
+                const std::size_t n = std::min(step, bytes.size() - offset);
+                const bool last = offset + n == bytes.size();
+                bool done = false;
+                stream_->async_write_some(last, asio::buffer(bytes.data() + offset, n), [&](const error_code& e, std::size_t) {
+                    ec = e;
+                    done = true;
+                });
+                wait(done, until, "write");
+                offset += n;
+                if (ec) break;
+            } while (offset < bytes.size());
+            stream_->binary(true);
+            if (ec) {
+                close();
+                throw transport_error(transport_errc::io, "write failed: " + ec.message());
+            }
+        }
+    }
 
 private:
     tcp::socket& lowest() { return beast::get_lowest_layer(*stream_); }
@@ -323,9 +365,29 @@ private:
     std::shared_ptr<read_state> read_;
     bool open_ = false;
     std::string close_detail_;
+    websocket_details websocket_;
 };
 
 }  // namespace
+
+namespace {
+
+using ws_transport = stream_transport<websocket::stream<tcp::socket>>;
+using wss_transport = stream_transport<websocket::stream<ssl::stream<tcp::socket>>>;
+
+}  // namespace
+
+const websocket_details* websocket_details_of(const transport& t) noexcept {
+    if (const auto* ws = dynamic_cast<const ws_transport*>(&t)) return ws->websocket_state();
+    if (const auto* wss = dynamic_cast<const wss_transport*>(&t)) return wss->websocket_state();
+    return nullptr;
+}
+
+void write_websocket(transport& t, std::span<const std::uint8_t> bytes, websocket_framing framing, deadline until) {
+    if (auto* ws = dynamic_cast<ws_transport*>(&t)) return ws->write_websocket(bytes, framing, until);
+    if (auto* wss = dynamic_cast<wss_transport*>(&t)) return wss->write_websocket(bytes, framing, until);
+    throw transport_error(transport_errc::io, "WebSocket framing asked of a transport that is not WebSocket");
+}
 
 std::unique_ptr<transport> make_transport(asio::io_context& io, const target& t) {
     switch (t.kind) {

@@ -1,0 +1,42 @@
+// 5.0 section 4.8.2: a shared-subscription message in flight to a member whose session ends is not
+// handed to another member (MQTT-4.8.2-5).
+#include "delivery_support.hpp"
+#include "v5_core_support.hpp"
+#include "mqttspec/conformance/case.hpp"
+#include "mqttspec/conformance/verifiers.hpp"
+
+namespace mqttspec::conformance {
+namespace {
+
+MQTTSPEC_CASE(shared_inflight_not_reoffered_at_session_end, {
+    .id = "v5/shared/inflight-not-reoffered-when-session-ends",
+    .title = "A QoS 1 shared-subscription message unacknowledged by a member whose session then ends is not sent to another member",
+    .statements = {"MQTT-4.8.2-5"},
+    .needs = {requirement::shared_subscriptions, requirement::qos1},
+}) {
+    const auto topic = t.topic("work");
+    const auto filter = "$share/g/" + topic;  // the topic is unique to the run and case, so is the group
+    auto& first = t.connect("first");  // Session Expiry 0: the session ends with the connection
+    first.subscribe(filter, 1);
+    auto& pub = t.connect("pub");
+    delivery::publish_completed(pub, topic, "in-flight", 1);
+    // The only member receives it and never acknowledges it.
+    first.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "in-flight"}});
+    auto& second = t.connect("second");
+    second.subscribe(filter, 1);
+    // DISCONNECT, then the server closes: it has processed the end of the connection, and with Session
+    // Expiry 0 the session ended with it (3.1.2.11.2).
+    v5core::disconnect_and_await_close(t, first);
+    // "second" is now the only member, so a marker must reach it. Neither 4.6 nor 4.8 orders the marker
+    // after a wrongly re-offered message, hence the unordered marker (CASES.md section 5): a re-offer
+    // made while the session ended comes before a message published after that.
+    delivery::publish_completed(pub, topic, "marker", 1);
+    second.acknowledge(second.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "marker"}}));
+    second.barrier();
+    t.check(second.take_all({{"type", "PUBLISH"}, {"payload", "in-flight"}}).empty(),
+            "the message in flight to a member whose session ended was sent to another member",
+            "\"in-flight\" not delivered to the other member", "\"in-flight\" delivered to it", "MQTT-4.8.2-5");
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance
