@@ -22,8 +22,8 @@ inline connection connect_connack_first(case_context& t, const std::string& name
     client& c = t.open(name);
     c.send(packet);
     const auto connack = c.expect_next({{"type", "CONNACK"}});
-    t.check(connack.as<codec::connack_packet>().reason_code == 0, "the broker refused the connection",
-            "CONNACK return code 0", connack.as_json.dump(), "MQTT-3.1.4-4");
+    check_setup(connack.as<codec::connack_packet>().reason_code == 0, "the broker refused the connection",
+                "CONNACK return code 0", connack.as_json.dump(), "MQTT-3.1.4-4");
     return {c, connack};
 }
 

@@ -13,6 +13,13 @@
 
 namespace mqttspec::conformance {
 
+// A check of a shared setup step (the broker accepted the CONNECT; nothing follows a server
+// DISCONNECT) rather than of the case's own rule: its verdict may name a statement the case does not
+// list, which t.check refuses (the case would claim a rule it does not set out to test).
+inline void check_setup(bool ok, std::string message, std::string expected, std::string actual, std::string statement) {
+    if (!ok) throw case_failure(std::move(message), std::move(expected), std::move(actual), std::move(statement));
+}
+
 // The broker must end the connection:
 //   3.1.1: it closes the network connection (no packet first);
 //   5.0:   it closes, or it sends DISCONNECT with one of `reasons` (empty: any reason >= 0x80) and

@@ -24,7 +24,7 @@ MQTTSPEC_CASE(keepalive_expiry, {
 MQTTSPEC_CASE(keepalive_expiry_will, {
     .id = "v311/keepalive/expiry-publishes-will",
     .title = "A client dropped for exceeding its Keep Alive has its Will Message published",
-    .statements = {"MQTT-3.1.2-8"},
+    .statements = {"MQTT-3.1.2-8", "MQTT-3.1.2-24"},
     .slow = true,
 }) {
     const auto topic = t.topic("will");

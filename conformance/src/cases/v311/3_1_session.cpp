@@ -70,7 +70,7 @@ void queued_while_offline(case_context& t, std::uint8_t qos) {
 MQTTSPEC_CASE(queued_qos1, {
     .id = "v311/session/queued-qos1-while-offline",
     .title = "A QoS 1 message published while a Clean Session 0 subscriber is disconnected is delivered when it reconnects",
-    .statements = {"MQTT-3.1.2-5", "MQTT-3.2.0-1", "MQTT-4.5.0-1"},
+    .statements = {"MQTT-3.1.2-5", "MQTT-3.2.0-1", "MQTT-4.5.0-1", "MQTT-3.2.2-2"},
     .needs = {requirement::qos1},
 }) {
     queued_while_offline(t, 1);
@@ -79,7 +79,7 @@ MQTTSPEC_CASE(queued_qos1, {
 MQTTSPEC_CASE(queued_qos2, {
     .id = "v311/session/queued-qos2-while-offline",
     .title = "A QoS 2 message published while a Clean Session 0 subscriber is disconnected is delivered when it reconnects",
-    .statements = {"MQTT-3.1.2-5", "MQTT-3.2.0-1", "MQTT-4.5.0-1"},
+    .statements = {"MQTT-3.1.2-5", "MQTT-3.2.0-1", "MQTT-4.5.0-1", "MQTT-3.2.2-2"},
     .needs = {requirement::qos2},
 }) {
     queued_while_offline(t, 2);

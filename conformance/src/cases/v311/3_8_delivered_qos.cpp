@@ -34,7 +34,7 @@ void delivered_qos(case_context& t, std::uint8_t published, std::uint8_t subscri
 MQTTSPEC_CASE(qos1_to_qos0_subscriber, {
     .id = "v311/publish/delivered-qos-1-to-0",
     .title = "A QoS 1 message reaches a QoS 0 subscription at QoS 0",
-    .statements = {"MQTT-3.8.4-6"},
+    .statements = {"MQTT-3.8.4-6", "MQTT-3.8.4-5"},
     .needs = {requirement::qos1},
 }) {
     delivered_qos(t, 1, 0);
@@ -43,7 +43,7 @@ MQTTSPEC_CASE(qos1_to_qos0_subscriber, {
 MQTTSPEC_CASE(qos2_to_qos1_subscriber, {
     .id = "v311/publish/delivered-qos-2-to-1",
     .title = "A QoS 2 message reaches a QoS 1 subscription at QoS 1",
-    .statements = {"MQTT-3.8.4-6"},
+    .statements = {"MQTT-3.8.4-6", "MQTT-3.8.4-5"},
     .needs = {requirement::qos2},
 }) {
     delivered_qos(t, 2, 1);
@@ -52,7 +52,7 @@ MQTTSPEC_CASE(qos2_to_qos1_subscriber, {
 MQTTSPEC_CASE(qos2_to_qos0_subscriber, {
     .id = "v311/publish/delivered-qos-2-to-0",
     .title = "A QoS 2 message reaches a QoS 0 subscription at QoS 0",
-    .statements = {"MQTT-3.8.4-6"},
+    .statements = {"MQTT-3.8.4-6", "MQTT-3.8.4-5"},
     .needs = {requirement::qos2},
 }) {
     delivered_qos(t, 2, 0);
@@ -61,7 +61,7 @@ MQTTSPEC_CASE(qos2_to_qos0_subscriber, {
 MQTTSPEC_CASE(qos1_to_qos2_subscriber, {
     .id = "v311/publish/delivered-qos-1-to-2",
     .title = "A QoS 1 message reaches a QoS 2 subscription at QoS 1 (the published QoS is not raised)",
-    .statements = {"MQTT-3.8.4-6"},
+    .statements = {"MQTT-3.8.4-6", "MQTT-3.8.4-5"},
     .needs = {requirement::qos1},
 }) {
     delivered_qos(t, 1, 2);
@@ -70,7 +70,7 @@ MQTTSPEC_CASE(qos1_to_qos2_subscriber, {
 MQTTSPEC_CASE(qos0_to_qos2_subscriber, {
     .id = "v311/publish/delivered-qos-0-to-2",
     .title = "A QoS 0 message reaches a QoS 2 subscription at QoS 0",
-    .statements = {"MQTT-3.8.4-6"},
+    .statements = {"MQTT-3.8.4-6", "MQTT-3.8.4-5"},
 }) {
     delivered_qos(t, 0, 2);
 }

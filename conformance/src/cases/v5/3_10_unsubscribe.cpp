@@ -91,7 +91,7 @@ MQTTSPEC_CASE(delivery_stops, {
 MQTTSPEC_CASE(exact_filter_match, {
     .id = "v5/unsubscribe/filter-compared-exactly",
     .title = "UNSUBSCRIBE removes only a subscription whose filter is identical: a topic matching a wildcard subscription does not remove it",
-    .statements = {"MQTT-3.10.4-1"},
+    .statements = {"MQTT-3.10.4-1", "MQTT-3.11.3-2"},
     .needs = {requirement::wildcard_subscriptions},
 }) {
     auto& sub = t.connect("sub");

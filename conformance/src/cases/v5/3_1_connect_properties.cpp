@@ -51,7 +51,7 @@ MQTTSPEC_CASE(assigned_ids_unique, {
 MQTTSPEC_CASE(assigned_id_resumable, {
     .id = "v5/assigned-client-id/identifies-the-session",
     .title = "The Assigned Client Identifier is the session's identifier: reconnecting with it resumes the session",
-    .statements = {"MQTT-3.1.3-7", "MQTT-3.2.2-3"},
+    .statements = {"MQTT-3.1.3-7", "MQTT-3.2.2-3", "MQTT-3.2.2-16"},
     .needs = {requirement::empty_client_id, requirement::qos1},
 }) {
     connect_options empty;

@@ -126,7 +126,7 @@ MQTTSPEC_CASE(enhanced_auth_exchange, {
 MQTTSPEC_CASE(enhanced_auth_rejected_closes, {
     .id = "v5/auth/enhanced-rejected-closes",
     .title = "When the server rejects enhanced authentication it closes the connection, optionally after a CONNACK of 0x80 or above (skipped without auth.rejected_data in the profile)",
-    .statements = {"MQTT-4.12.0-4"},
+    .statements = {"MQTT-4.12.0-4", "MQTT-4.12.0-2"},
 }) {
     const auto a = profile_auth(t);
     if (!a.rejected_data) t.skip("the profile gives no Authentication Data the server rejects (auth.rejected_data)");
@@ -147,7 +147,7 @@ MQTTSPEC_CASE(enhanced_auth_rejected_closes, {
 MQTTSPEC_CASE(reauthentication_failure_closes, {
     .id = "v5/auth/reauthentication-failure-closes",
     .title = "A failed re-authentication ends with the server closing the connection, optionally after a DISCONNECT of 0x80 or above (skipped without auth.rejected_data in the profile)",
-    .statements = {"MQTT-4.12.1-2"},
+    .statements = {"MQTT-4.12.1-2", "MQTT-4.12.0-2"},
 }) {
     const auto a = profile_auth(t);
     if (!a.rejected_data) t.skip("the profile gives no Authentication Data the server rejects (auth.rejected_data)");
