@@ -281,6 +281,14 @@ TEST(CoverageEnhancedAuthProofs, EnhancedExchangeChallengeWithoutContinueReason)
     EXPECT_EQ(r.statement, "MQTT-4.12.0-2");
 }
 
+// MQTT-3.15.2-1: an AUTH reason code outside 0x00/0x18/0x19 (here 0x87) is malformed; the client's
+// strict decoder judges it, citing that statement.
+TEST(CoverageEnhancedAuthProofs, EnhancedExchangeChallengeWithUndefinedReasonCode) {
+    const auto r = run_exchange_case({.challenge_reason = 0x87});
+    EXPECT_EQ(r.result, verdict::failed) << r.message;
+    EXPECT_EQ(r.statement, "MQTT-3.15.2-1");
+}
+
 TEST(CoverageEnhancedAuthProofs, EnhancedExchangeChallengeWithOtherMethod) {
     const auto r = run_exchange_case({.challenge_method = "X-OTHER"});
     EXPECT_EQ(r.result, verdict::failed) << r.message;

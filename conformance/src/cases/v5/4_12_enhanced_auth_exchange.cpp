@@ -116,7 +116,7 @@ client& authenticated(case_context& t, const enhanced_auth& a, bool judge) {
 MQTTSPEC_CASE(enhanced_auth_exchange, {
     .id = "v5/auth/enhanced-exchange",
     .title = "With the profile's Authentication Method, each server AUTH carries reason 0x18 and the method, and the successful CONNACK repeats the method (skipped without auth in the profile)",
-    .statements = {"MQTT-4.12.0-2", "MQTT-4.12.0-5"},
+    .statements = {"MQTT-4.12.0-2", "MQTT-4.12.0-5", "MQTT-3.15.2-1"},
 }) {
     const auto a = profile_auth(t);
     auto& c = authenticated(t, a, true);
