@@ -1,4 +1,4 @@
-// Helpers shared by the MQTT 5.0 core-family cases (v5_connect.cpp, v5_qos1.cpp, ...): CONNECT
+// Helpers shared by the MQTT 5.0 core-family cases (CONNECT, the QoS flows, ...): CONNECT
 // packets with one flag bent, a raw exchange for replies the 5.0 decoder cannot read, ending a
 // connection in a way whose processing by the broker is observable, and quiet-period checks.
 #pragma once

@@ -1,4 +1,4 @@
-// Small helpers shared by the MQTT 5.0 feature cases (v5_topic_alias.cpp, v5_shared.cpp, ...):
+// Small helpers shared by the MQTT 5.0 feature cases (topic alias, shared subscriptions, sessions, ...):
 // property builders, a wall-clock wait for rules stated in seconds, and oracles for refusals that
 // several feature areas judge the same way.
 #pragma once

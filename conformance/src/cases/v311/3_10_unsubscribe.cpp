@@ -1,5 +1,4 @@
 // MQTT 3.1.1, section 3.10 UNSUBSCRIBE: unsubscribe.
-// From v311_unsubscribe.cpp: 3.1.1 section 3.10 UNSUBSCRIBE / 3.11 UNSUBACK.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v311_helpers.hpp"

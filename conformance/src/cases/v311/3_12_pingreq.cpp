@@ -1,5 +1,4 @@
 // MQTT 3.1.1, section 3.12 PINGREQ: pingreq.
-// From v311_connect.cpp: 3.1.1 section 3.1 CONNECT / 3.2 CONNACK / 3.12 PINGREQ.
 #include <cctype>
 
 #include "mqttspec/conformance/case.hpp"

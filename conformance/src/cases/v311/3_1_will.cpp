@@ -1,5 +1,4 @@
 // MQTT 3.1.1, section 3.1 CONNECT: will.
-// From v311_will.cpp: 3.1.1 Will Message (3.1.2.5-3.1.2.7), DISCONNECT (3.14) and Keep Alive (3.1.2.10).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "keepalive_timing.hpp"

@@ -1,5 +1,9 @@
 // MQTT 3.1.1, section 3.3 PUBLISH: retain.
-// From v311_retain.cpp: 3.1.1 section 3.3.1.3 RETAIN.  A retained message the case expects is waited for with expect(): the standard does not order retained messages against live ones. Absence of a retained message at a new subscription is checked up to a live sentinel published to the same topic after the SUBACK (expect_no_delivery). For the same reason that is a bound, not a proof: a broker that sends the unwanted retained message after the sentinel passes unseen, while one that never sends it can never fail falsely.
+// A retained message the case expects is waited for with expect(): the standard does not order retained
+// messages against live ones. Absence of a retained message at a new subscription is checked up to a live
+// sentinel published to the same topic after the SUBACK (expect_no_delivery). For the same reason that is a
+// bound, not a proof: a broker that sends the unwanted retained message after the sentinel passes unseen,
+// while one that never sends it can never fail falsely.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v311_helpers.hpp"

@@ -1,5 +1,4 @@
 // MQTT 3.1.1, section 3.8 SUBSCRIBE: subscribe.
-// From v311_subscribe.cpp: 3.1.1 section 3.8 SUBSCRIBE.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v311_helpers.hpp"

@@ -1,5 +1,4 @@
 // MQTT 3.1.1, section 4.3 QoS delivery protocols: qos levels.
-// From v311_publish.cpp: 3.1.1 section 3.3 PUBLISH, the QoS flows of 4.3, message receipt (4.5) and ordering (4.6).
 #include <set>
 
 #include "mqttspec/conformance/case.hpp"

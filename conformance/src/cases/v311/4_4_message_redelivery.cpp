@@ -1,5 +1,4 @@
 // MQTT 3.1.1, section 4.4 Message delivery retry: message redelivery.
-// From v311_session.cpp: 3.1.1 sessions: Clean Session (3.1.2.4), Session Present (3.2.2.2), message delivery retry (4.4).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v311_helpers.hpp"

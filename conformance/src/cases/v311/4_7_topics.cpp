@@ -1,5 +1,4 @@
 // MQTT 3.1.1, section 4.7 Topic names and filters: topics.
-// From v311_topic.cpp: 3.1.1 section 4.7 Topic Names and Topic Filters (the wildcard table is fixtures/matrices/wildcards.json).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "topic_rules.hpp"

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 2.2 Variable header (packet id, properties): packet identifier.
-// From v5_qos1.cpp: 5.0 section 4.3.2 QoS 1 delivery, 4.4 message retransmission and 4.6 ordering, for QoS 1.
 #include <algorithm>
 #include <set>
 

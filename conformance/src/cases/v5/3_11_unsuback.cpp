@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.11 UNSUBACK: unsuback.
-// From v5_unsubscribe.cpp: 5.0 section 3.10 UNSUBSCRIBE and 3.11 UNSUBACK.
 #include <set>
 
 #include "mqttspec/conformance/case.hpp"

@@ -1,7 +1,8 @@
 // MQTT 5.0, section 3.14 DISCONNECT: disconnect.
-// From v5_disconnect.cpp: 5.0 section 3.14 DISCONNECT, sent by the client (reserved flags) and by the server (after it).
-// From v5_session_expiry.cpp: 5.0 Session Expiry Interval (3.1.2.11.2, 3.14.2.2.2, 4.1).
-// From v5_will_delay.cpp: 5.0 Will Delay Interval and Will Properties (3.1.2.5, 3.1.3.2).  The Will Delay Interval is wall-clock time: cases that must show a will did NOT come use a second "marker" client whose will has the same delay and whose connection drops later. Once the marker's will has arrived, and a sentinel after it, the first will would have arrived too had the broker been going to send it. No fixed waits.
+// The Will Delay Interval is wall-clock time: cases that must show a will did NOT come use a second "marker"
+// client whose will has the same delay and whose connection drops later. Once the marker's will has arrived,
+// and a sentinel after it, the first will would have arrived too had the broker been going to send it. No
+// fixed waits.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_core_support.hpp"

@@ -1,6 +1,4 @@
 // MQTT 5.0, section 3.1 CONNECT: connect.
-// From v5_auth.cpp: 5.0 Enhanced authentication (4.12) as far as a broker without an authentication method shows it.
-// From v5_connect.cpp: 5.0 section 3.1 CONNECT and 3.1.4 CONNECT Actions.
 #include <cctype>
 
 #include "mqttspec/conformance/case.hpp"

@@ -1,7 +1,4 @@
 // MQTT 5.0, section 3.1 CONNECT: connect properties.
-// From v5_connect_properties.cpp: 5.0 CONNECT/CONNACK properties: Assigned Client Identifier (3.2.2.3.7), Request Problem Information (3.1.2.11.7), Request Response Information (3.1.2.11.6).
-// From v5_flow_control.cpp: 5.0 Flow Control (4.9) and Receive Maximum (3.1.2.11.3, 3.2.2.3.3, 3.3.4).
-// From v5_topic_alias.cpp: 5.0 Topic Alias (3.3.2.3.4, 3.1.2.11.5, 3.2.2.3.8, and the receiver's actions in 3.3.4).
 #include <map>
 
 #include "mqttspec/conformance/case.hpp"

@@ -1,5 +1,6 @@
 // MQTT 5.0, section 3.1 CONNECT: keep alive.
-// From v5_keepalive.cpp: 5.0 section 3.1.2.10 Keep Alive, enforced by the server (3.2.2.3.14 Server Keep Alive decides which value applies). Timing cases: short keep-alives, run first and concurrently by the runner. What the timing bounds judge, and why load cannot flip them: keepalive_timing.hpp.
+// Timing cases: short keep-alives, run first and concurrently by the runner. What the timing bounds judge,
+// and why load cannot flip them: keepalive_timing.hpp.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "keepalive_timing.hpp"

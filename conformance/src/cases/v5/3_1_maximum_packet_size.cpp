@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.1 CONNECT: maximum packet size.
-// From v5_packet_size.cpp: 5.0 Maximum Packet Size (3.1.2.11.4 for the client's limit, 3.2.2.3.6 for the server's).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_feature_helpers.hpp"

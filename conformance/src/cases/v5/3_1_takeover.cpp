@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.1 CONNECT: takeover.
-// From v5_takeover.cpp: 5.0 section 3.1.4 CONNECT Actions, step 1: a second connection with the same Client Identifier.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_core_support.hpp"

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.1 CONNECT: will.
-// From v5_will.cpp: 5.0 section 3.1.2.5 Will Flag and 3.1.3.2-4 Will Message: when the server publishes a will, and how.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "keepalive_timing.hpp"

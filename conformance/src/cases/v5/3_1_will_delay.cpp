@@ -1,5 +1,8 @@
 // MQTT 5.0, section 3.1 CONNECT: will delay.
-// From v5_will_delay.cpp: 5.0 Will Delay Interval and Will Properties (3.1.2.5, 3.1.3.2).  The Will Delay Interval is wall-clock time: cases that must show a will did NOT come use a second "marker" client whose will has the same delay and whose connection drops later. Once the marker's will has arrived, and a sentinel after it, the first will would have arrived too had the broker been going to send it. No fixed waits.
+// The Will Delay Interval is wall-clock time: cases that must show a will did NOT come use a second "marker"
+// client whose will has the same delay and whose connection drops later. Once the marker's will has arrived,
+// and a sentinel after it, the first will would have arrived too had the broker been going to send it. No
+// fixed waits.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_feature_helpers.hpp"

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.2 CONNACK: connack.
-// From v5_connack.cpp: 5.0 section 3.2 CONNACK: ordering, flags, Session Present.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_core_support.hpp"

@@ -1,7 +1,5 @@
 // MQTT 5.0, section 3.2 CONNACK: connack capabilities.
-// From v5_capabilities.cpp: 5.0 server capabilities announced in CONNACK (3.2.2.3): Maximum QoS, Retain Available, Wildcard / Shared Subscription Available. Each case runs only against a broker that announces the limit and is skipped, with the reason, otherwise.
-// From v5_packet_size.cpp: 5.0 Maximum Packet Size (3.1.2.11.4 for the client's limit, 3.2.2.3.6 for the server's).
-// From v5_subscription_identifier.cpp: 5.0 Subscription Identifiers (3.8.2.1.2, 3.3.2.3.8, 3.3.4).
+// Each case runs only against a broker that announces the limit and is skipped, with the reason, otherwise.
 #include <algorithm>
 
 #include "mqttspec/conformance/case.hpp"

@@ -1,5 +1,7 @@
 // MQTT 5.0, section 3.3 PUBLISH: message expiry.
-// From v5_message_expiry.cpp: 5.0 Message Expiry Interval (3.3.2.3.3).  Expiry is stated in wall-clock seconds, so the queued/retained cases let time pass (let_time_pass) and are marked slow so they overlap with the rest of the run. Brokers commonly keep time in whole seconds: a message with a 1 s interval may live up to 2 s, hence the 2.5 s waits.
+// Expiry is stated in wall-clock seconds, so the queued/retained cases let time pass (let_time_pass) and are
+// marked slow so they overlap with the rest of the run. Brokers commonly keep time in whole seconds: a
+// message with a 1 s interval may live up to 2 s, hence the 2.5 s waits.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_core_support.hpp"

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.3 PUBLISH: overlapping subscriptions.
-// From v5_subscribe.cpp: 5.0 section 3.8 SUBSCRIBE and 3.9 SUBACK.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "overlap_rules.hpp"

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.3 PUBLISH: publish.
-// From v5_publish.cpp: 5.0 section 3.3 PUBLISH and the QoS flows of 4.3.
 #include <algorithm>
 #include <map>
 

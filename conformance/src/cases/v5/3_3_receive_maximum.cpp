@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.3 PUBLISH: receive maximum.
-// From v5_flow_control.cpp: 5.0 Flow Control (4.9) and Receive Maximum (3.1.2.11.3, 3.2.2.3.3, 3.3.4).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_feature_helpers.hpp"

@@ -1,6 +1,12 @@
 // MQTT 5.0, section 3.3 PUBLISH: retain.
-// From v5_retain.cpp: 5.0 section 3.3.1.3 RETAIN: storing, replacing and clearing retained messages.
-// From v5_shared.cpp: 5.0 Shared Subscriptions (4.8.2). The "one copy per group" and "no retained messages" rules are in the section's unnumbered text: the delivery cases cite the numbered delivery rule that text refines (MQTT-4.5.0-1 for who gets a copy, MQTT-3.3.1-9 for retained messages on subscribing, which 3.3.1.3 states for "a new Non-shared Subscription" only) and quote the text they judge. Only the cases that judge the $share syntax cite MQTT-4.8.2-1/-2.  Absence at a group member cannot be proved by an ordered marker: 4.6 orders delivery on non-shared subscriptions only (MQTT-4.6.0-6), and a marker on the shared topic may go to another member. The cases use a marker on a non-shared subscription of each member instead, the weaker proof of expect_no_delivery_unordered_marker (verifiers.hpp).
+// The "one copy per group" and "no retained messages" rules are in the section's unnumbered text: the
+// delivery cases cite the numbered delivery rule that text refines (MQTT-4.5.0-1 for who gets a copy,
+// MQTT-3.3.1-9 for retained messages on subscribing, which 3.3.1.3 states for "a new Non-shared
+// Subscription" only) and quote the text they judge. Only the cases that judge the $share syntax cite
+// MQTT-4.8.2-1/-2.  Absence at a group member cannot be proved by an ordered marker: 4.6 orders delivery on
+// non-shared subscriptions only (MQTT-4.6.0-6), and a marker on the shared topic may go to another member.
+// The cases use a marker on a non-shared subscription of each member instead, the weaker proof of
+// expect_no_delivery_unordered_marker (verifiers.hpp).
 #include <atomic>
 #include <set>
 

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.3 PUBLISH: subscription identifier.
-// From v5_subscription_identifier.cpp: 5.0 Subscription Identifiers (3.8.2.1.2, 3.3.2.3.8, 3.3.4).
 #include <algorithm>
 
 #include "mqttspec/conformance/case.hpp"

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.3 PUBLISH: subscription options.
-// From v5_subscription_options.cpp: 5.0 Subscription Options (3.8.3.1): No Local, Retain As Published, Retain Handling.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_feature_helpers.hpp"

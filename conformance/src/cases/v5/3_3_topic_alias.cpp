@@ -1,5 +1,4 @@
 // MQTT 5.0, section 3.3 PUBLISH: topic alias.
-// From v5_topic_alias.cpp: 5.0 Topic Alias (3.3.2.3.4, 3.1.2.11.5, 3.2.2.3.8, and the receiver's actions in 3.3.4).
 #include <map>
 
 #include "mqttspec/conformance/case.hpp"

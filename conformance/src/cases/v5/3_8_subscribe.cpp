@@ -1,6 +1,4 @@
 // MQTT 5.0, section 3.8 SUBSCRIBE: subscribe.
-// From v5_publish.cpp: 5.0 section 3.3 PUBLISH and the QoS flows of 4.3.
-// From v5_subscribe.cpp: 5.0 section 3.8 SUBSCRIBE and 3.9 SUBACK.
 #include <algorithm>
 #include <map>
 

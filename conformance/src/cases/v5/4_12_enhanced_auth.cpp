@@ -1,5 +1,4 @@
 // MQTT 5.0, section 4.12 Enhanced authentication: enhanced auth.
-// From v5_auth.cpp: 5.0 Enhanced authentication (4.12) as far as a broker without an authentication method shows it.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_feature_helpers.hpp"

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 4.1 Session state: session expiry.
-// From v5_session_expiry.cpp: 5.0 Session Expiry Interval (3.1.2.11.2, 3.14.2.2.2, 4.1).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v5_core_support.hpp"

@@ -1,7 +1,4 @@
 // MQTT 5.0, section 4.3 QoS delivery protocols: qos levels.
-// From v5_publish.cpp: 5.0 section 3.3 PUBLISH and the QoS flows of 4.3.
-// From v5_qos1.cpp: 5.0 section 4.3.2 QoS 1 delivery, 4.4 message retransmission and 4.6 ordering, for QoS 1.
-// From v5_qos2.cpp: 5.0 section 4.3.3 QoS 2 delivery, 3.5 PUBREC, 3.6 PUBREL, 3.7 PUBCOMP, and 4.4 retransmission.
 #include <algorithm>
 #include <map>
 #include <set>

@@ -1,6 +1,4 @@
 // MQTT 5.0, section 4.5 Message receipt: message receipt.
-// From v5_publish.cpp: 5.0 section 3.3 PUBLISH and the QoS flows of 4.3.
-// From v5_subscription_options.cpp: 5.0 Subscription Options (3.8.3.1): No Local, Retain As Published, Retain Handling.
 #include <algorithm>
 #include <map>
 

@@ -1,6 +1,4 @@
 // MQTT 5.0, section 4.6 Message ordering: message ordering.
-// From v5_qos1.cpp: 5.0 section 4.3.2 QoS 1 delivery, 4.4 message retransmission and 4.6 ordering, for QoS 1.
-// From v5_qos2.cpp: 5.0 section 4.3.3 QoS 2 delivery, 3.5 PUBREC, 3.6 PUBREL, 3.7 PUBCOMP, and 4.4 retransmission.
 #include <algorithm>
 #include <set>
 

@@ -1,5 +1,4 @@
 // MQTT 5.0, section 4.7 Topic names and filters: topics.
-// From v5_topic.cpp: 5.0 section 4.7 Topic Names and Topic Filters: '$'-topics and matching without normalisation (the wildcard table is fixtures/matrices/wildcards.json; 1.5.4 for U+FEFF).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "topic_rules.hpp"
