@@ -457,9 +457,10 @@ void run_qos2_peer(fake_session& s, const qos2_peer_script& how, std::shared_ptr
             codec::suback_packet ack;
             ack.packet_id = p.at("packet_id").get<std::uint16_t>();
             ack.reason_codes = {2};
-            s.send_packet(ack);
             std::lock_guard lock(*m);
+            // Subscribed before the SUBACK goes out: the client may publish as soon as it reads it.
             *topic = p.at("subscriptions").at(0).at("filter").get<std::string>();
+            s.send_packet(ack);
             if (how.deliver_on_subscribe) {
                 codec::publish_packet pub;
                 pub.qos = 2;
@@ -543,10 +544,10 @@ case_result run_refused_id_case(bool refused_id_kept) {
             if (type == "CONNECT") {
                 s.send_hex("20 03 00 00 00");
             } else if (type == "SUBSCRIBE") {
-                s.send_packet(codec::suback_packet{.packet_id = p.at("packet_id").get<std::uint16_t>(), .reason_codes = {2}});
                 std::lock_guard lock(state->m);
                 state->subscriber = &s;
                 state->topic = p.at("subscriptions").at(0).at("filter").get<std::string>();
+                s.send_packet(codec::suback_packet{.packet_id = p.at("packet_id").get<std::uint16_t>(), .reason_codes = {2}});
             } else if (type == "PUBLISH") {
                 const auto id = p.at("packet_id").get<std::uint16_t>();
                 if (p.at("topic") == "denied/t") {
@@ -637,11 +638,13 @@ void run_router(fake_session& s, router_state& st, const router_script& how) {
             s.send_hex("20 03 00 00 00");
         } else if (type == "SUBSCRIBE") {
             const auto granted = p.at("subscriptions").at(0).at("qos").get<std::uint8_t>();
-            s.send_packet(codec::suback_packet{.packet_id = p.at("packet_id").get<std::uint16_t>(), .reason_codes = {granted}});
+            // A member before its SUBACK goes out: the client publishes as soon as it reads the SUBACK, and
+            // another connection's thread forwards that PUBLISH (registering after the send made this flaky).
             std::lock_guard lock(st.m);
             st.members.push_back(&s);
             const std::string filter = p.at("subscriptions").at(0).at("filter").get<std::string>();
             st.topic = filter.rfind("$share/", 0) == 0 ? filter.substr(filter.find('/', 7) + 1) : filter;
+            s.send_packet(codec::suback_packet{.packet_id = p.at("packet_id").get<std::uint16_t>(), .reason_codes = {granted}});
         } else if (type == "PUBLISH") {
             const auto qos = p.at("qos").get<std::uint8_t>();
             const auto payload = p.at("payload").get<std::string>();

@@ -95,7 +95,9 @@ public:
         send_hex(version_ == codec::protocol_version::v5 ? "20 03 00 00 00" : "20 02 00 00");
     }
 
+    // Scripts may forward to a session from another connection's thread: one write at a time.
     void send(std::span<const std::uint8_t> bytes) {
+        std::lock_guard lock(send_mutex_);
         if (ws_) {
             ws_->write(asio::buffer(bytes.data(), bytes.size()));
         } else {
@@ -149,6 +151,7 @@ private:
 
     tcp::socket socket_;
     std::optional<boost::beast::websocket::stream<tcp::socket>> ws_;
+    std::mutex send_mutex_;
     std::size_t index_;
     std::vector<std::uint8_t> buffer_;
     std::size_t pos_ = 0;
