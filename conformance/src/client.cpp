@@ -1,5 +1,6 @@
 #include "mqttspec/conformance/client.hpp"
 
+#include <algorithm>
 #include <mqttspec/codec/json.hpp>
 
 namespace mqttspec::conformance {
@@ -47,6 +48,8 @@ bool client::is_open() const noexcept { return transport_ && transport_->is_open
 
 void client::send(const codec::packet& p, const codec::encode_options& options) {
     const auto bytes = codec::encode(p, options_.version, options);
+    // After its own DISCONNECT or a fresh CONNECT a client may not send PINGREQ of its own accord.
+    if (codec::type_of(p) == codec::packet_type::disconnect || codec::type_of(p) == codec::packet_type::connect) session_live_ = false;
     if (log_) log_->sent(options_.name, codec::to_json(p, options_.version));
     if (!transport_) throw std::logic_error("client '" + options_.name + "' sends before open()");
     try {
@@ -64,6 +67,7 @@ void client::send_json(const json& packet) {
 }
 
 void client::send_raw(std::span<const std::uint8_t> bytes) {
+    session_live_ = false;  // raw bytes may be half a packet or a malformed one: no PINGREQ after them
     if (log_) log_->sent_raw(options_.name, bytes, options_.version);  // masks secrets in the JSON and the hex
     if (!transport_) throw std::logic_error("client '" + options_.name + "' sends before open()");
     try {
@@ -116,6 +120,8 @@ bool client::pump(deadline until) {
         json as_json = codec::to_json(again, options_.version);  // before the packet is moved from `again`
         received_packet rp{owned, std::move(again.pkt), std::move(as_json), clock::now(), ++received_count_};
         if (log_) log_->received(options_.name, rp.as_json);
+        if (const auto* connack = std::get_if<codec::connack_packet>(&rp.packet)) session_live_ = connack->reason_code == 0;
+        if (rp.type() == codec::packet_type::disconnect) session_live_ = false;
         inbox_.push_back(std::move(rp));
         offset += r.consumed;
     }
@@ -133,7 +139,8 @@ void client::fail_malformed() const {
 std::string client::describe_inbox() const { return describe_packets(inbox_); }
 
 received_packet client::expect(const pattern& p) {
-    const auto until = default_deadline();
+    auto until = default_deadline();
+    int graces = 0;
     for (;;) {
         for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
             if (p.matches(it->as_json)) {
@@ -148,8 +155,52 @@ received_packet client::expect(const pattern& p) {
                                p.str(), "received " + describe_inbox() + ", then the connection closed");
         }
         if (!pump(until)) {
-            throw case_failure("the expected packet did not arrive within " + ms(options_.timeout), p.str(),
+            if (graces < 2 && busy_broker_grace(p)) {
+                ++graces;
+                until = default_deadline();
+                continue;
+            }
+            throw case_failure("the expected packet did not arrive within " + ms(options_.timeout * (graces + 1)), p.str(),
                                "received " + describe_inbox());
+        }
+    }
+}
+
+bool client::busy_broker_grace(const pattern& p) {
+    if (probing_ || !session_live_ || malformed_ || closed_by_broker_ || !transport_ || !transport_->is_open()) return false;
+    if (p.matches(json{{"type", "PINGRESP"}})) return false;
+    probing_ = true;
+    struct reset {
+        bool& flag;
+        ~reset() { flag = false; }
+    } done{probing_};
+    const auto start = clock::now();
+    try {
+        send(codec::pingreq_packet{});
+    } catch (const case_failure&) {
+        return false;
+    }
+    const auto until = start + options_.timeout;
+    for (;;) {
+        for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
+            if (it->type() == codec::packet_type::pingresp) {
+                inbox_.erase(it);
+                const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+                const bool arrived = std::any_of(inbox_.begin(), inbox_.end(), [&](const received_packet& r) { return p.matches(r.as_json); });
+                const bool loaded = took * 100 > options_.timeout;
+                if (log_) {
+                    log_->event(options_.name, "nothing matched within " + ms(options_.timeout) + "; PINGREQ answered in " +
+                                                   std::to_string(took.count()) + " ms" +
+                                                   (arrived ? ", the packet came meanwhile"
+                                                            : loaded ? ": the broker or machine is loaded, waiting once more" : ": not waiting longer"));
+                }
+                return arrived || loaded;
+            }
+        }
+        if (malformed_ || closed_by_broker_ || !transport_->is_open()) return false;
+        if (!pump(until)) {
+            if (log_) log_->event(options_.name, "nothing matched within " + ms(options_.timeout) + ", and no PINGRESP to a PINGREQ either");
+            return false;
         }
     }
 }

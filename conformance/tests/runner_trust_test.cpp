@@ -285,3 +285,113 @@ TEST(Rerun, FailingOnlyUnderConcurrencyIsUnstable) {
 
 }  // namespace
 }  // namespace mqttspec::conformance
+
+// ---- a timeout on a loaded broker is checked with a PINGREQ before it becomes a failure ------------
+
+namespace mqttspec::conformance {
+namespace {
+
+// Connects a 5.0 client with `timeout` to `broker`, subscribed nowhere: the scripts below decide what
+// follows the CONNACK.
+struct connected_client {
+    boost::asio::io_context io;
+    transcript log;
+    client c;
+    connected_client(const testing::fake_broker& broker, std::chrono::milliseconds timeout)
+        : c(io, broker.where(), client_options{.name = "c", .timeout = timeout}, &log) {
+        c.open();
+        codec::connect_packet connect;
+        connect.protocol_level = 5;
+        connect.client_id = "grace";
+        EXPECT_EQ(c.handshake(connect).as_json.value("reason_code", -1), 0);
+    }
+};
+
+// The latency of a loaded broker, simulated with a timer on the fake session's thread (not a wait for
+// another party: nothing synchronises on it).
+void simulated_load(std::chrono::milliseconds d) {
+    boost::asio::io_context io;
+    boost::asio::steady_timer timer(io, d);
+    timer.wait();
+}
+
+void accept_v5(testing::fake_session& s) {
+    s.expect_connect();
+    s.send_hex("20 03 00 00 00");
+}
+
+// The broker is slow: the PUBLISH comes only after the client's timeout, and the PINGREQ is answered
+// after 60 ms (a loaded broker, simulated by the delays). The expectation waits once more and gets it.
+TEST(BusyBrokerGrace, ASlowBrokerIsWaitedFor) {
+    testing::fake_broker broker([](testing::fake_session& s) {
+        accept_v5(s);
+        if (s.read_packet().at(0) != 0xC0) return;  // the client's PINGREQ after its timeout
+        simulated_load(std::chrono::milliseconds(60));
+        s.send_hex("d0 00");
+        simulated_load(std::chrono::milliseconds(100));
+        s.send_packet(codec::publish_packet{.topic = "late", .payload = "x"});
+        s.wait_for_close();
+    });
+    connected_client cc(broker, std::chrono::milliseconds(400));
+    const auto r = cc.c.expect(pattern(json{{"type", "PUBLISH"}, {"topic", "late"}}));
+    EXPECT_EQ(r.as_json.value("topic", ""), "late");
+    EXPECT_NE(cc.log.to_text().find("PINGREQ answered in"), std::string::npos) << cc.log.to_text();
+}
+
+// The broker answers the PINGREQ at once and never sends the packet: the failure comes after one
+// timeout and the probe, not three.
+TEST(BusyBrokerGrace, AnIdleBrokerFailsAtOnce) {
+    testing::fake_broker broker([](testing::fake_session& s) {
+        accept_v5(s);
+        try {
+            for (;;) {
+                if (s.read_packet().at(0) == 0xC0) s.send_hex("d0 00");
+            }
+        } catch (const std::exception&) {
+        }
+    });
+    connected_client cc(broker, std::chrono::milliseconds(2000));
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        cc.c.expect(pattern(json{{"type", "PUBLISH"}}));
+        ADD_FAILURE() << "a PUBLISH that never came was accepted";
+    } catch (const case_failure& f) {
+        EXPECT_NE(std::string(f.what()).find("did not arrive within 2000 ms"), std::string::npos) << f.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000 * 2));
+    EXPECT_NE(cc.log.to_text().find("not waiting longer"), std::string::npos) << cc.log.to_text();
+}
+
+// A broker that answers neither: one timeout for the packet, one for the PINGRESP, then the failure.
+TEST(BusyBrokerGrace, ASilentBrokerFails) {
+    testing::fake_broker broker([](testing::fake_session& s) {
+        accept_v5(s);
+        s.wait_for_close();
+    });
+    connected_client cc(broker, std::chrono::milliseconds(300));
+    EXPECT_THROW(cc.c.expect(pattern(json{{"type", "PUBLISH"}})), case_failure);
+    EXPECT_NE(cc.log.to_text().find("no PINGRESP"), std::string::npos) << cc.log.to_text();
+}
+
+// No PINGREQ before a successful CONNACK: waiting for the CONNACK itself is never probed.
+TEST(BusyBrokerGrace, NoProbeBeforeTheConnack) {
+    std::atomic<bool> pinged{false};
+    testing::fake_broker broker([&](testing::fake_session& s) {
+        s.expect_connect();
+        try {
+            if (s.read_packet().at(0) == 0xC0) pinged = true;
+        } catch (const std::exception&) {
+        }
+    });
+    boost::asio::io_context io;
+    client c(io, broker.where(), client_options{.name = "c", .timeout = std::chrono::milliseconds(300)}, nullptr);
+    c.open();
+    codec::connect_packet connect;
+    connect.client_id = "grace";
+    EXPECT_THROW(c.handshake(connect), case_failure);
+    c.close();
+    EXPECT_FALSE(pinged);
+}
+
+}  // namespace
+}  // namespace mqttspec::conformance

@@ -95,6 +95,8 @@ public:
     // ---- expectations (throw case_failure) ------------------------------------------------------
     // The first not-yet-consumed packet matching `p`, waiting for it if needed; packets that do not
     // match stay queued for later expectations. Fails on timeout, close, or a malformed packet.
+    // A timeout on a connected session is checked first with a PINGREQ (see busy_broker_grace): a
+    // broker that answers it slowly is loaded, not wrong, and gets the timeout again (twice at most).
     received_packet expect(const pattern& p);
     // The oldest not-yet-consumed packet, which must match `p` (ordering matters).
     received_packet expect_next(const pattern& p);
@@ -143,6 +145,11 @@ private:
     // Reads once and decodes what is complete into inbox_. Returns false on timeout.
     bool pump(deadline until);
     [[noreturn]] void fail_malformed() const;
+    // After expect(p) timed out: whether to wait once more. Sends a PINGREQ and waits for its
+    // PINGRESP; true when `p` arrived meanwhile or the answer took over 1% of the timeout (a loaded
+    // machine or broker). Waiting longer for a packet the standard requires can never pass a broker
+    // wrongly; it only spares a false failure. False (fail now) when the session is not live.
+    bool busy_broker_grace(const pattern& p);
     std::string describe_inbox() const;
 
     boost::asio::io_context& io_;
@@ -153,6 +160,8 @@ private:
     std::vector<std::uint8_t> pending_;       // bytes read, not yet a whole packet
     std::deque<received_packet> inbox_;        // decoded, not yet consumed
     bool closed_by_broker_ = false;
+    bool session_live_ = false;  // a successful CONNACK seen and no DISCONNECT sent: PINGREQ is allowed
+    bool probing_ = false;       // inside busy_broker_grace
     std::string close_detail_;
     std::optional<codec::decode_error> malformed_;  // the stream is dead after this
     std::string malformed_hex_;
