@@ -222,6 +222,14 @@ private:
     std::vector<std::string> errors_;
 };
 
+// A delay of the simulated broker itself (its keep-alive timer, the latency of a loaded broker): blocks
+// the fake session's thread for `d`. Nothing synchronises on it; the client under test only sees late bytes.
+inline void broker_delay(std::chrono::milliseconds d) {
+    asio::io_context io;
+    asio::steady_timer timer(io, d);
+    timer.wait();
+}
+
 // The environment a case sees when run directly against a fake broker (no probe).
 inline run_environment fake_environment(const fake_broker& broker, std::chrono::milliseconds timeout = std::chrono::milliseconds(700)) {
     run_environment env;

@@ -18,13 +18,6 @@ using testing::run_case_against;
 constexpr auto v311 = codec::protocol_version::v3_1_1;
 constexpr auto v5 = codec::protocol_version::v5;
 
-// The simulated broker's keep-alive timer: blocks this fake session's thread for `d`.
-void broker_timer(std::chrono::milliseconds d) {
-    boost::asio::io_context io;
-    boost::asio::steady_timer timer(io, d);
-    timer.wait();
-}
-
 // Keeps the connection open, reading and dropping whatever comes, until the client closes it (each
 // read is bounded by the fake session's 5 s socket timeout; four of them outlast the grace).
 void hold_open(fake_session& s) {
@@ -68,7 +61,7 @@ TEST(KeepAlive, ClosingAtTwoAndAHalfKeepAlivesPasses) {
     for (const auto* id : {"v5/keepalive/idle-connection-closed", "v311/keepalive/silent-client-disconnected"}) {
         fake_broker broker([](fake_session& s) {
             s.accept_connect();
-            broker_timer(2500ms);
+            testing::broker_delay(2500ms);
             s.close();
         });
         const auto r = run(broker, id);
@@ -79,7 +72,7 @@ TEST(KeepAlive, ClosingAtTwoAndAHalfKeepAlivesPasses) {
 TEST(KeepAlive, DisconnectKeepAliveTimeoutBeforeTheClosePasses) {
     fake_broker broker([](fake_session& s) {
         s.accept_connect();
-        broker_timer(1500ms);
+        testing::broker_delay(1500ms);
         s.send_hex("e0 02 8d 00");
         s.close();
     });
@@ -104,7 +97,7 @@ TEST(KeepAlive, ClosingBeforeOneKeepAliveFails) {
     for (const auto* id : {"v5/keepalive/idle-connection-closed", "v311/keepalive/silent-client-disconnected"}) {
         fake_broker broker([](fake_session& s) {
             s.accept_connect();
-            broker_timer(400ms);
+            testing::broker_delay(400ms);
             s.close();
         });
         const auto r = run(broker, id);
@@ -118,7 +111,7 @@ TEST(KeepAlive, TheServerKeepAliveDecidesTheBounds) {
     fake_broker broker([](fake_session& s) {
         s.expect_connect();
         s.send_hex("20 06 00 00 03 13 00 03");
-        broker_timer(1600ms);
+        testing::broker_delay(1600ms);
         s.close();
     });
     const auto r = run(broker, "v5/keepalive/idle-connection-closed");
@@ -209,7 +202,7 @@ void will_after_keepalive(fake_session& s, codec::protocol_version version, will
         relay.topic = connect.at("will").at("topic").get<std::string>();
         relay.payload = connect.at("will").at("payload").get<std::string>();
         s.send_hex(version == v5 ? "20 03 00 00 00" : "20 02 00 00");
-        broker_timer(1600ms);
+        testing::broker_delay(1600ms);
         s.close();
         relay.closed.raise();
     } else {

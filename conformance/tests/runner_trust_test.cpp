@@ -307,14 +307,6 @@ struct connected_client {
     }
 };
 
-// The latency of a loaded broker, simulated with a timer on the fake session's thread (not a wait for
-// another party: nothing synchronises on it).
-void simulated_load(std::chrono::milliseconds d) {
-    boost::asio::io_context io;
-    boost::asio::steady_timer timer(io, d);
-    timer.wait();
-}
-
 void accept_v5(testing::fake_session& s) {
     s.expect_connect();
     s.send_hex("20 03 00 00 00");
@@ -326,9 +318,9 @@ TEST(BusyBrokerGrace, ASlowBrokerIsWaitedFor) {
     testing::fake_broker broker([](testing::fake_session& s) {
         accept_v5(s);
         if (s.read_packet().at(0) != 0xC0) return;  // the client's PINGREQ after its timeout
-        simulated_load(std::chrono::milliseconds(60));
+        testing::broker_delay(std::chrono::milliseconds(60));
         s.send_hex("d0 00");
-        simulated_load(std::chrono::milliseconds(100));
+        testing::broker_delay(std::chrono::milliseconds(100));
         s.send_packet(codec::publish_packet{.topic = "late", .payload = "x"});
         s.wait_for_close();
     });

@@ -102,8 +102,7 @@ TEST(WillCleanup, AnOpenWillClientIsDisconnectedAndClosedBeforeItsIdIsReused) {
         accept_and_record(s, v5, rec);
         if (s.index() == 1) {
             rec.add(1, s.read_json(v5));  // DISCONNECT, from the cleanup
-            boost::asio::io_context io;
-            boost::asio::steady_timer(io, 300ms).wait();  // the simulated broker's slowness
+            testing::broker_delay(300ms);  // the simulated broker's slowness
             {
                 std::lock_guard lock(rec.m);
                 rec.closed_by_broker[1] = clock::now();
@@ -139,8 +138,7 @@ TEST(WillDisconnect, TheSameIdReconnectsOnlyAfterTheBrokerClosed) {
             answer_subscribe(s, v311, rec);
         } else if (s.index() == 1) {
             rec.add(1, s.read_json(v311));  // DISCONNECT
-            boost::asio::io_context io;
-            boost::asio::steady_timer(io, 300ms).wait();
+            testing::broker_delay(300ms);
             {
                 std::lock_guard lock(rec.m);
                 rec.closed_by_broker[1] = clock::now();
