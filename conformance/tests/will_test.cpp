@@ -3,6 +3,8 @@
 // with the same Client Identifier.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "fake_broker.hpp"
 
 namespace mqttspec::conformance {
@@ -39,6 +41,10 @@ struct recorder {
     }
 };
 
+// Stops the fake broker (its destructor joins every session thread) before the test reads the
+// recorder: a session may still be reading the client's last DISCONNECT when the case returns.
+void stop(std::unique_ptr<fake_broker>& broker) { broker.reset(); }
+
 // Accepts the CONNECT of `version` and records it.
 void accept_and_record(fake_session& s, codec::protocol_version version, recorder& rec) {
     auto connect = s.read_json(version);
@@ -64,12 +70,13 @@ TEST(WillCleanup, AFailedCaseHasItsDelayedWillCancelledAndSessionEnded) {
     // still be pending. The cleanup must reconnect with the will's Client Identifier, Clean Start 1,
     // Session Expiry 0 and no will, and leave with DISCONNECT 0x00.
     recorder rec;
-    fake_broker broker([&](fake_session& s) {
+    auto broker = std::make_unique<fake_broker>([&](fake_session& s) {
         accept_and_record(s, v5, rec);
         if (s.index() == 0) answer_subscribe(s, v5, rec);
         rec.record_until_close(s, v5);
     });
-    const auto r = run_case_against(broker, "v5/will-delay/session-end-publishes-will");
+    const auto r = run_case_against(*broker, "v5/will-delay/session-end-publishes-will");
+    stop(broker);
     ASSERT_EQ(r.result, verdict::failed) << r.message;
 
     std::lock_guard lock(rec.m);
@@ -98,7 +105,7 @@ TEST(WillCleanup, AnOpenWillClientIsDisconnectedAndClosedBeforeItsIdIsReused) {
     // will is discarded) and waits for the broker's close, 300 ms later, before it reconnects with
     // that Client Identifier.
     recorder rec;
-    fake_broker broker([&](fake_session& s) {
+    auto broker = std::make_unique<fake_broker>([&](fake_session& s) {
         accept_and_record(s, v5, rec);
         if (s.index() == 1) {
             rec.add(1, s.read_json(v5));  // DISCONNECT, from the cleanup
@@ -113,7 +120,8 @@ TEST(WillCleanup, AnOpenWillClientIsDisconnectedAndClosedBeforeItsIdIsReused) {
         if (s.index() == 0) answer_subscribe(s, v5, rec);
         rec.record_until_close(s, v5);
     });
-    const auto r = run_case_against(broker, "v5/will/published-on-takeover");
+    const auto r = run_case_against(*broker, "v5/will/published-on-takeover");
+    stop(broker);
     ASSERT_EQ(r.result, verdict::failed) << r.message;
     std::lock_guard lock(rec.m);
     ASSERT_TRUE(rec.closed_by_broker.count(1)) << "the will's owner got no DISCONNECT";
@@ -132,7 +140,7 @@ TEST(WillDisconnect, TheSameIdReconnectsOnlyAfterTheBrokerClosed) {
     // 3.1.1 v311/will/not-published-after-disconnect: the broker closes the DISCONNECTed connection
     // 300 ms late; reconnecting with the same Client Identifier before that would race the DISCONNECT.
     recorder rec;
-    fake_broker broker([&](fake_session& s) {
+    auto broker = std::make_unique<fake_broker>([&](fake_session& s) {
         accept_and_record(s, v311, rec);
         if (s.index() == 0) {
             answer_subscribe(s, v311, rec);
@@ -148,7 +156,8 @@ TEST(WillDisconnect, TheSameIdReconnectsOnlyAfterTheBrokerClosed) {
         }
         rec.record_until_close(s, v311);
     });
-    run_case_against(broker, "v311/will/not-published-after-disconnect");
+    run_case_against(*broker, "v311/will/not-published-after-disconnect");
+    stop(broker);
     std::lock_guard lock(rec.m);
     ASSERT_TRUE(rec.closed_by_broker.count(1));
     ASSERT_TRUE(rec.connected.count(2)) << "no reconnection with the same Client Identifier";
