@@ -120,6 +120,8 @@ public:
         }
     }
 
+    bool finish_sending() noexcept { return open_ && fd_ >= 0 && ::shutdown(fd_, SHUT_WR) == 0; }
+
     void close() noexcept override {
         open_ = false;
         if (fd_ >= 0) {
@@ -154,6 +156,11 @@ private:
 
 std::unique_ptr<net::transport> make_fast_tcp_transport(const resolved_address& address, std::string url) {
     return std::make_unique<fast_tcp_transport>(address, std::move(url));
+}
+
+bool finish_sending(net::transport& t) noexcept {
+    auto* fast = dynamic_cast<fast_tcp_transport*>(&t);
+    return fast != nullptr && fast->finish_sending();
 }
 
 }  // namespace mqttspec::netfuzz

@@ -69,6 +69,7 @@ void sanitizer_report_parser::feed(std::string_view text) {
 
 void sanitizer_report_parser::close_report() {
     if (!open_) return;
+    if (current_.kind == "ubsan" && !frames_seen_) ubsan_stackless_ = true;
     if (current_.top_frame.empty()) current_.top_frame = current_.top_location;  // UBSan without a stack: where it fired
     done_.push_back(std::move(current_));
     current_ = {};
@@ -145,7 +146,10 @@ std::vector<sanitizer_report> sanitizer_report_parser::take(bool quiet, bool flu
         line(partial_);
         partial_.clear();
     }
-    if (flush || (quiet && open_ && current_.kind == "ubsan")) close_report();
+    // A quiet poll proves little by itself: the broker may still be symbolizing the stack it is about
+    // to print (a fraction of a second, more under load). So it ends a UBSan report only once the
+    // report's top frame is in, or when this log's UBSan reports come without stacks.
+    if (flush || (quiet && open_ && current_.kind == "ubsan" && (!current_.top_frame.empty() || ubsan_stackless_))) close_report();
     std::vector<sanitizer_report> out;
     out.swap(done_);
     return out;

@@ -100,14 +100,31 @@ TEST(SanitizerLog, ClangUbsanEndsAtSummary) {
     EXPECT_EQ(r[0].top_location, "lib/packet.c:120:17");
 }
 
-TEST(SanitizerLog, UbsanWithoutStackIsCompleteAtAQuietPoll) {
+TEST(SanitizerLog, UbsanHeadlineWaitsForItsStackAcrossQuietPolls) {
+    // The broker prints the headline, then symbolizes its stack: polls in between find nothing new.
     sanitizer_report_parser p;
-    p.feed("src/a.c:7:3: runtime error: load of misaligned address 0x01 for type 'int'\n");
-    EXPECT_TRUE(p.take(false, false).empty()) << "more of it may still come";
+    const std::string headline = gcc_ubsan.substr(0, gcc_ubsan.find("    #0"));
+    p.feed(headline);
+    EXPECT_TRUE(p.take(false, false).empty());
+    EXPECT_TRUE(p.take(true, false).empty()) << "the stack may still come";
     EXPECT_TRUE(p.report_open());
+    p.feed(gcc_ubsan.substr(headline.size()));
     const auto r = p.take(true, false);
     ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].top_frame, "inflight_weight");
+}
+
+TEST(SanitizerLog, UbsanWithoutStacksIsCompleteAtAQuietPollOnceStacklessReportsWereSeen) {
+    sanitizer_report_parser p;
+    p.feed("src/a.c:7:3: runtime error: load of misaligned address 0x01 for type 'int'\n");
+    EXPECT_TRUE(p.take(true, false).empty()) << "a stack may follow the first one";
+    p.feed("src/a.c:9:1: runtime error: division by zero\n");
+    auto r = p.take(false, false);
+    ASSERT_EQ(r.size(), 1u) << "the next report ends the first";
     EXPECT_EQ(r[0].top_frame, "src/a.c:7:3") << "without a stack the location stands for the top frame";
+    r = p.take(true, false);
+    ASSERT_EQ(r.size(), 1u) << "stacks are off in this log: a quiet poll ends the second";
+    EXPECT_EQ(r[0].top_frame, "src/a.c:9:1");
     EXPECT_FALSE(p.report_open());
 }
 

@@ -4,8 +4,11 @@
 //
 // A report starts at "ERROR: AddressSanitizer:", "ERROR: LeakSanitizer:" or "runtime error:" and
 // ends at its "SUMMARY:" line. UBSan built by gcc prints no SUMMARY, so an open UBSan report also
-// ends at a blank line after its stack frames, at the start of the next report, at a poll that finds
-// nothing new (a sanitizer writes a whole report before the program goes on), or at flush().
+// ends at a blank line after its stack frames, at the start of the next report, at flush(), or at a
+// poll that finds nothing new once its top frame is in (a sanitizer writes a whole report before the
+// program goes on, but the stack comes after a pause to symbolize it). Without stack traces
+// (UBSAN_OPTIONS print_stacktrace=0) the first UBSan report waits for the next report or flush();
+// once one has come without frames, a quiet poll ends the later ones.
 // Everything else in the file (the broker's own messages, ASan's shadow-byte map) is skipped.
 #pragma once
 
@@ -32,8 +35,8 @@ public:
     static constexpr std::size_t max_report_bytes = 64 * 1024;
 
     void feed(std::string_view text);
-    // Reports completed so far. `quiet`: nothing arrived since the last call, so an open UBSan report
-    // is complete. `flush`: the producer is gone or the run is over, so any open report is complete.
+    // Reports completed so far. `quiet`: nothing arrived since the last call (see above for when that
+    // ends a UBSan report). `flush`: the producer is gone or the run is over, so any open report is complete.
     std::vector<sanitizer_report> take(bool quiet, bool flush);
     bool report_open() const noexcept { return open_; }
 
@@ -44,6 +47,7 @@ private:
     std::string partial_;  // an unterminated last line
     bool open_ = false;
     bool frames_seen_ = false;
+    bool ubsan_stackless_ = false;  // a UBSan report has ended without frames: stacks are off
     bool truncated_ = false;
     sanitizer_report current_;
     std::vector<sanitizer_report> done_;
