@@ -11,7 +11,7 @@ MQTTSPEC_CASE(session_lasts_while_connected, {
     .id = "v311/session/lasts-while-connected",
     .title = "A connected client keeps its connection and its session while CONNECTs with its Client Identifier "
              "that fail validation are refused",
-    .statements = {"MQTT-4.1.0-2", "MQTT-3.1.2-3"},
+    .statements = {"MQTT-4.1.0-2", "MQTT-3.1.2-3", "MQTT-3.1.4-1"},
     .needs = {requirement::qos1},
 }) {
     const auto topic = t.topic("t");
@@ -23,15 +23,19 @@ MQTTSPEC_CASE(session_lasts_while_connected, {
     codec::will_message will;
     will.topic = topic;
     will.payload = "never";
+    // Each refusal cites the server rule it breaks: the reserved flag has its own (MQTT-3.1.2-3);
+    // Will QoS 3 is a client's MUST (MQTT-3.1.2-14), which the server enforces by 3.1.4's validation.
     const struct {
         const char* name;
         invalid_connect::flaw flaw;
-    } intruders[] = {{"reserved-flag", invalid_connect::flaw::reserved_flag}, {"will-qos-3", invalid_connect::flaw::will_qos_3}};
+        const char* statement;
+    } intruders[] = {{"reserved-flag", invalid_connect::flaw::reserved_flag, "MQTT-3.1.2-3"},
+                     {"will-qos-3", invalid_connect::flaw::will_qos_3, "MQTT-3.1.4-1"}};
     for (const auto& intruder : intruders) {
         auto& c = t.open(intruder.name);
         c.send_raw(invalid_connect::encode_with(t.make_connect(intruder.name, {.client_id = id, .will = will}), t.version(),
                                                 intruder.flaw));
-        expect_connect_rejected(c, {.return_codes = {}, .close_without_connack_allowed = true, .statement = "MQTT-3.1.2-3"});
+        expect_connect_rejected(c, {.return_codes = {}, .close_without_connack_allowed = true, .statement = intruder.statement});
     }
     holder.barrier();
     auto& pub = t.connect("pub");
