@@ -219,6 +219,9 @@ struct shared_state {
     std::vector<std::optional<std::uint64_t>> running;  // per worker: the iteration in flight
     std::set<std::uint64_t> unsettled;
     std::map<std::uint64_t, unsigned> lingering;  // unproven sequence -> quiet reads left
+    // Every sequence in `unsettled` or `lingering`, kept whole: a report whose writing outlasts many
+    // sequences (symbolizing under load) must still name the one that caused it, however many ran since.
+    std::map<std::uint64_t, sequence> suspects;
     std::deque<json> last_reports;                 // the latest reports (details, reproducer), for a crash finding
 
     explicit shared_state(const fuzz_options& o) : opt(o), recent(o.workers), running(o.workers) {}
@@ -233,6 +236,7 @@ struct shared_state {
         if (target_log) {
             running[worker] = s.iteration;
             unsettled.insert(s.iteration);
+            suspects.insert_or_assign(s.iteration, s);
         }
     }
 
@@ -253,12 +257,11 @@ struct shared_state {
     void sanitizer_findings(const std::vector<sanitizer_report>& reports, unsigned worker, std::uint64_t iteration) {
         if (!reports.empty()) {
             std::vector<sequence> candidates;
-            for (const auto& r : recent) {
-                for (const auto& s : r) if (unsettled.count(s.iteration) || lingering.count(s.iteration)) candidates.push_back(s);
+            for (const auto& [it, s] : suspects) {  // in iteration order
+                if (unsettled.count(it) || lingering.count(it)) candidates.push_back(s);
             }
-            const bool all_in_flight = candidates.empty();  // they left the record: fall back to everything kept
+            const bool all_in_flight = candidates.empty();  // nothing ran since the last quiet read: fall back to everything kept
             if (all_in_flight) candidates = in_flight();
-            std::stable_sort(candidates.begin(), candidates.end(), [](const sequence& a, const sequence& b) { return a.iteration < b.iteration; });
             for (const auto& r : reports) {
                 const auto details = sanitizer_details(r);
                 last_reports.push_back({{"details", details}, {"reproducer", nullptr}});
@@ -274,7 +277,7 @@ struct shared_state {
                 doc["note"] = candidates.size() == 1
                                   ? "the report appeared in the broker's log right after this sequence"
                                   : std::string("the report appeared in the broker's log while these ") + std::to_string(candidates.size()) +
-                                        " sequences ran" + (all_in_flight ? " (the ones that ran then were no longer kept: these are the latest per worker)" : "") +
+                                        " sequences ran" + (all_in_flight ? " (none had run since the log was last read quiet: these are the latest per worker)" : "") +
                                         "; which one caused it is ambiguous: replay runs them in iteration order and reads the log after each";
                 auto& seqs = doc["sequences"] = json::array();
                 for (const auto& s : candidates) seqs.push_back(reproducer_json(s));
@@ -287,6 +290,7 @@ struct shared_state {
             for (const auto& r : running) if (r) unsettled.insert(*r);
             if (!reports.empty()) lingering.clear();
             for (auto it = lingering.begin(); it != lingering.end();) it = --it->second == 0 ? lingering.erase(it) : std::next(it);
+            std::erase_if(suspects, [this](const auto& entry) { return !unsettled.count(entry.first) && !lingering.count(entry.first); });
         }
     }
 
