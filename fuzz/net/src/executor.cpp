@@ -225,25 +225,16 @@ outcome executor::run(const sequence& s) {
         }
     };
 
-    // Ends a connection whose last bytes the broker may not have read: a FIN after them, then its
-    // replies until it closes, so it has handled all of them before the sequence ends. A reset
-    // instead makes the broker drop what it had not read yet (or fail a reply it was sending) at
-    // a moment that depends on load: a replay would not see what the run saw. Without a half-close
-    // (the engine's transports), or when the broker does not close within the barrier timeout: a
-    // reset, and the connection stays unproven (`unproven_end`).
-    auto end_stream = [&](std::size_t index, connection& c, const char* unproven_end) {
-        if (finish_sending(*c.t)) {
-            const auto until = clock::now() + options_.barrier_timeout;
-            while (!c.finished) {
-                if (read_once(index, c, until) == read_status::timeout) break;
-            }
-        } else {
-            collect_ready(index, c);
-        }
-        if (!c.finished) {
-            c.t->close();
-            c.finished = true;
-            c.end = unproven_end;
+    // Where the transport can half-close (fast TCP): a FIN after the bytes written, then the broker's
+    // replies until it closes (bounded by the barrier timeout), so it has handled all of them before
+    // the sequence ends. A reset instead makes the broker drop what it had not read yet (or fail a
+    // reply it was sending) at a moment that depends on load: a replay would not see what the run
+    // saw. A connection still not closed after this stays unproven and is reset, as before.
+    auto end_stream = [&](std::size_t index, connection& c) {
+        if (!finish_sending(*c.t)) return;
+        const auto until = clock::now() + options_.barrier_timeout;
+        while (!c.finished) {
+            if (read_once(index, c, until) == read_status::timeout) break;
         }
     };
 
@@ -287,7 +278,13 @@ outcome executor::run(const sequence& s) {
         const auto until = clock::now() + options_.barrier_timeout;
         switch (c.framing.status()) {
             case frame_tracker::state::inside:
-                end_stream(st.conn, c, "abandoned inside a packet");
+                end_stream(st.conn, c);
+                collect_ready(st.conn, c);
+                if (!c.finished) {
+                    c.t->close();
+                    c.finished = true;
+                    c.end = "abandoned inside a packet";
+                }
                 break;
             case frame_tracker::state::boundary: {
                 const unsigned before = c.pingresps();
@@ -326,7 +323,7 @@ outcome executor::run(const sequence& s) {
     }
 
     for (std::size_t i = 0; i < conns.size(); ++i) {
-        if (conns[i].opened && !conns[i].finished) end_stream(i, conns[i], "");  // "" reads as "open"
+        if (conns[i].opened && !conns[i].finished) end_stream(i, conns[i]);  // still open: reset as the vector goes
     }
 
     std::uint64_t h = 0xCBF29CE484222325ull;

@@ -219,8 +219,8 @@ struct shared_state {
     std::vector<std::optional<std::uint64_t>> running;  // per worker: the iteration in flight
     std::set<std::uint64_t> unsettled;
     std::map<std::uint64_t, unsigned> lingering;  // unproven sequence -> quiet reads left
-    // Every sequence in `unsettled` or `lingering`, kept whole: a report whose writing outlasts many
-    // sequences (symbolizing under load) must still name the one that caused it, however many ran since.
+    // Exactly the sequences in `unsettled` or `lingering` (pruned with them), kept whole: a report whose
+    // writing outlasts many sequences (symbolizing under load) must still name the one that caused it.
     std::map<std::uint64_t, sequence> suspects;
     std::deque<json> last_reports;                 // the latest reports (details, reproducer), for a crash finding
 
@@ -257,9 +257,7 @@ struct shared_state {
     void sanitizer_findings(const std::vector<sanitizer_report>& reports, unsigned worker, std::uint64_t iteration) {
         if (!reports.empty()) {
             std::vector<sequence> candidates;
-            for (const auto& [it, s] : suspects) {  // in iteration order
-                if (unsettled.count(it) || lingering.count(it)) candidates.push_back(s);
-            }
+            for (const auto& entry : suspects) candidates.push_back(entry.second);  // in iteration order
             const bool all_in_flight = candidates.empty();  // nothing ran since the last quiet read: fall back to everything kept
             if (all_in_flight) candidates = in_flight();
             for (const auto& r : reports) {
