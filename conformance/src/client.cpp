@@ -138,17 +138,13 @@ void client::fail_malformed() const {
 
 std::string client::describe_inbox() const { return describe_packets(inbox_); }
 
-received_packet client::expect(const pattern& p) {
+received_packet client::expect(const pattern& p) { return expect_after(p, 0); }
+
+received_packet client::expect_after(const pattern& p, std::uint64_t after_sequence) {
     auto until = default_deadline();
     int graces = 0;
     for (;;) {
-        for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
-            if (p.matches(it->as_json)) {
-                received_packet r = std::move(*it);
-                inbox_.erase(it);
-                return r;
-            }
-        }
+        if (auto r = take_first(p, after_sequence)) return std::move(*r);
         if (malformed_) fail_malformed();
         if (closed_by_broker_ || !transport_->is_open()) {
             throw case_failure("the connection was closed (" + close_detail_ + ") before the expected packet arrived",
@@ -166,15 +162,25 @@ received_packet client::expect(const pattern& p) {
     }
 }
 
+std::optional<received_packet> client::take_first(const pattern& p, std::uint64_t after_sequence) {
+    for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
+        if (it->sequence > after_sequence && p.matches(it->as_json)) {
+            received_packet r = std::move(*it);
+            inbox_.erase(it);
+            return r;
+        }
+    }
+    return std::nullopt;
+}
+
 bool client::busy_broker_grace(const pattern& p) {
-    if (probing_ || !session_live_ || malformed_ || closed_by_broker_ || !transport_ || !transport_->is_open()) return false;
+    static const pattern pingresp(json{{"type", "PINGRESP"}});
+    if (!session_live_ || malformed_ || closed_by_broker_ || !transport_ || !transport_->is_open()) return false;
     if (p.matches(json{{"type", "PINGRESP"}})) return false;
-    probing_ = true;
-    struct reset {
-        bool& flag;
-        ~reset() { flag = false; }
-    } done{probing_};
     const auto start = clock::now();
+    // Only a PINGRESP that arrives after this PINGREQ answers it: one a case left unconsumed earlier
+    // would read as an instant answer and end the grace for a broker that is in fact slow.
+    const auto sent_after = received_count_;
     try {
         send(codec::pingreq_packet{});
     } catch (const case_failure&) {
@@ -182,20 +188,17 @@ bool client::busy_broker_grace(const pattern& p) {
     }
     const auto until = start + options_.timeout;
     for (;;) {
-        for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
-            if (it->type() == codec::packet_type::pingresp) {
-                inbox_.erase(it);
-                const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
-                const bool arrived = std::any_of(inbox_.begin(), inbox_.end(), [&](const received_packet& r) { return p.matches(r.as_json); });
-                const bool loaded = took * 100 > options_.timeout;
-                if (log_) {
-                    log_->event(options_.name, "nothing matched within " + ms(options_.timeout) + "; PINGREQ answered in " +
-                                                   std::to_string(took.count()) + " ms" +
-                                                   (arrived ? ", the packet came meanwhile"
-                                                            : loaded ? ": the broker or machine is loaded, waiting once more" : ": not waiting longer"));
-                }
-                return arrived || loaded;
+        if (take_first(pingresp, sent_after)) {
+            const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+            const bool arrived = std::any_of(inbox_.begin(), inbox_.end(), [&](const received_packet& r) { return p.matches(r.as_json); });
+            const bool loaded = took * 100 > options_.timeout;
+            if (log_) {
+                log_->event(options_.name, "nothing matched within " + ms(options_.timeout) + "; PINGREQ answered in " +
+                                               std::to_string(took.count()) + " ms" +
+                                               (arrived ? ", the packet came meanwhile"
+                                                        : loaded ? ": the broker or machine is loaded, waiting once more" : ": not waiting longer"));
             }
+            return arrived || loaded;
         }
         if (malformed_ || closed_by_broker_ || !transport_->is_open()) return false;
         if (!pump(until)) {
@@ -251,8 +254,11 @@ void client::expect_closed(const std::optional<pattern>& allowed_before) {
 }
 
 void client::barrier() {
+    // The PINGRESP that answers this PINGREQ, not one left unconsumed from earlier: only the answer
+    // proves that everything the broker sent before it has been read.
+    const auto sent_after = received_count_;
     send(codec::pingreq_packet{});
-    expect(pattern(json{{"type", "PINGRESP"}}));
+    expect_after(pattern(json{{"type", "PINGRESP"}}), sent_after);
 }
 
 void client::expect_none(const pattern& p) {

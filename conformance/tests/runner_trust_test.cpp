@@ -365,6 +365,26 @@ TEST(BusyBrokerGrace, ASilentBrokerFails) {
     EXPECT_NE(cc.log.to_text().find("no PINGRESP"), std::string::npos) << cc.log.to_text();
 }
 
+// A PINGRESP a case left unconsumed is not the answer to a later barrier's PINGREQ: the barrier
+// waits for its own, so a PUBLISH the broker sends before that answer is seen by expect_none.
+TEST(Barrier, AnEarlierUnconsumedPingrespDoesNotEndIt) {
+    testing::fake_broker broker([](testing::fake_session& s) {
+        accept_v5(s);
+        if (s.read_packet().at(0) != 0xC0) return;  // the case's own PINGREQ
+        s.send_hex("d0 00");
+        s.send_packet(codec::publish_packet{.topic = "marker", .payload = "x"});
+        if (s.read_packet().at(0) != 0xC0) return;  // the barrier's
+        testing::broker_delay(std::chrono::milliseconds(50));
+        s.send_packet(codec::publish_packet{.topic = "unwanted", .payload = "x"});
+        s.send_hex("d0 00");
+        s.wait_for_close();
+    });
+    connected_client cc(broker, std::chrono::milliseconds(2000));
+    cc.c.send(codec::pingreq_packet{});
+    cc.c.expect(pattern(json{{"type", "PUBLISH"}, {"topic", "marker"}}));  // leaves the PINGRESP queued
+    EXPECT_THROW(cc.c.expect_none(pattern(json{{"type", "PUBLISH"}, {"topic", "unwanted"}})), case_failure);
+}
+
 // No PINGREQ before a successful CONNACK: waiting for the CONNACK itself is never probed.
 TEST(BusyBrokerGrace, NoProbeBeforeTheConnack) {
     std::atomic<bool> pinged{false};

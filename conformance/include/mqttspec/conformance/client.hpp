@@ -150,6 +150,11 @@ private:
     // machine or broker). Waiting longer for a packet the standard requires can never pass a broker
     // wrongly; it only spares a false failure. False (fail now) when the session is not live.
     bool busy_broker_grace(const pattern& p);
+    // expect(p), taking only a packet that arrived after the packet numbered `after_sequence`.
+    received_packet expect_after(const pattern& p, std::uint64_t after_sequence);
+    // Removes and returns the first unconsumed packet matching `p` that arrived after the packet
+    // numbered `after_sequence` (0: any); nullopt when there is none yet.
+    std::optional<received_packet> take_first(const pattern& p, std::uint64_t after_sequence = 0);
     std::string describe_inbox() const;
 
     boost::asio::io_context& io_;
@@ -161,7 +166,6 @@ private:
     std::deque<received_packet> inbox_;        // decoded, not yet consumed
     bool closed_by_broker_ = false;
     bool session_live_ = false;  // a successful CONNACK seen and no DISCONNECT sent: PINGREQ is allowed
-    bool probing_ = false;       // inside busy_broker_grace
     std::string close_detail_;
     std::optional<codec::decode_error> malformed_;  // the stream is dead after this
     std::string malformed_hex_;
