@@ -297,6 +297,41 @@ TEST(Transport, PacketsSplitAcrossReadsAreReassembled) {
     d.c->close();
 }
 
+// The half-close the network fuzzer ends its sequences with: the peer reads every byte up to the FIN,
+// and the answer it sends after that still arrives.
+TEST(Transport, TcpHalfCloseDeliversEveryByteAndKeepsReading) {
+    fake_broker broker([](fake_session& s) {
+        if (s.read_packet() != codec::from_hex("c0 00")) return;
+        s.wait_for_close();   // ends at the client's FIN
+        s.send_hex("d0 00");  // sent after it
+        s.close();
+    });
+    boost::asio::io_context io;
+    auto t = make_transport(io, broker.where());
+    t->connect(clock::now() + 2s);
+    t->write(codec::from_hex("c0 00"), clock::now() + 2s);
+    ASSERT_TRUE(t->shutdown_send());
+    std::vector<std::uint8_t> got;
+    for (auto until = clock::now() + 2s;;) {
+        const auto r = t->read(got, until);
+        if (r.status != read_status::data) {
+            EXPECT_EQ(r.status, read_status::closed);
+            break;
+        }
+    }
+    EXPECT_EQ(got, codec::from_hex("d0 00"));
+}
+
+TEST(Transport, WebSocketHasNoHalfClose) {
+    fake_broker broker([](fake_session& s) { s.wait_for_close(); }, /*websocket=*/true);
+    boost::asio::io_context io;
+    auto t = make_transport(io, broker.where());
+    t->connect(clock::now() + 2s);
+    EXPECT_FALSE(t->shutdown_send());
+    EXPECT_TRUE(t->is_open());
+    t->close();
+}
+
 TEST(Transport, WebSocketPacketsSplitAcrossFramesAreReassembled) {
     fake_broker broker(
         [](fake_session& s) {

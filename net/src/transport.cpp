@@ -295,6 +295,18 @@ public:
         return {read_status::closed, close_detail_};
     }
 
+    // Plain TCP only: a FIN inside TLS or WebSocket would cut their own framing short.
+    bool shutdown_send() noexcept override {
+        if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+            return false;
+        } else {
+            if (!open_) return false;
+            error_code ec;
+            lowest().shutdown(tcp::socket::shutdown_send, ec);
+            return !ec;
+        }
+    }
+
     void close() noexcept override {
         open_ = false;
         error_code ignored;

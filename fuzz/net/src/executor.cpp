@@ -231,7 +231,7 @@ outcome executor::run(const sequence& s) {
     // reply it was sending) at a moment that depends on load: a replay would not see what the run
     // saw. A connection still not closed after this stays unproven and is reset, as before.
     auto end_stream = [&](std::size_t index, connection& c) {
-        if (!finish_sending(*c.t)) return;
+        if (!c.t->shutdown_send()) return;
         const auto until = clock::now() + options_.barrier_timeout;
         while (!c.finished) {
             if (read_once(index, c, until) == read_status::timeout) break;

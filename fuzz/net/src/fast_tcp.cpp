@@ -120,7 +120,7 @@ public:
         }
     }
 
-    bool finish_sending() noexcept { return open_ && fd_ >= 0 && ::shutdown(fd_, SHUT_WR) == 0; }
+    bool shutdown_send() noexcept override { return open_ && fd_ >= 0 && ::shutdown(fd_, SHUT_WR) == 0; }
 
     void close() noexcept override {
         open_ = false;
@@ -156,11 +156,6 @@ private:
 
 std::unique_ptr<net::transport> make_fast_tcp_transport(const resolved_address& address, std::string url) {
     return std::make_unique<fast_tcp_transport>(address, std::move(url));
-}
-
-bool finish_sending(net::transport& t) noexcept {
-    auto* fast = dynamic_cast<fast_tcp_transport*>(&t);
-    return fast != nullptr && fast->finish_sending();
 }
 
 }  // namespace mqttspec::netfuzz

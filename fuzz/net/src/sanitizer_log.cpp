@@ -67,9 +67,12 @@ void sanitizer_report_parser::feed(std::string_view text) {
     if (partial_.size() > max_report_bytes) partial_.erase(0, partial_.size() - max_report_bytes);
 }
 
-void sanitizer_report_parser::close_report() {
+void sanitizer_report_parser::close_report(bool seen_whole) {
     if (!open_) return;
-    if (current_.kind == "ubsan" && !frames_seen_) ubsan_stackless_ = true;
+    // Only a report seen whole (its SUMMARY, or the next report, came after it) proves that this log's
+    // UBSan reports come without stacks: one cut off by a flush or a quiet poll may be a stack still
+    // being symbolized.
+    if (seen_whole && current_.kind == "ubsan" && !frames_seen_) ubsan_stackless_ = true;
     if (current_.top_frame.empty()) current_.top_frame = current_.top_location;  // UBSan without a stack: where it fired
     done_.push_back(std::move(current_));
     current_ = {};
@@ -83,11 +86,11 @@ void sanitizer_report_parser::line(std::string_view l) {
     if (open_) {
         // A UBSan report has no SUMMARY with gcc: it ends where its stack trace does.
         if (current_.kind == "ubsan" && frames_seen_ && !is_frame(t)) {
-            close_report();
+            close_report(/*seen_whole=*/true);
             if (t.empty()) return;
         } else if (starts_with(t, "SUMMARY: ")) {
             if (current_.text.size() + l.size() < max_report_bytes) current_.text.append(l).push_back('\n');
-            close_report();
+            close_report(/*seen_whole=*/true);
             return;
         }
     }
@@ -105,7 +108,7 @@ void sanitizer_report_parser::line(std::string_view l) {
     }
     if (const auto pc = headline.find(" at pc 0x"); pc != std::string::npos) headline.erase(pc);  // registers: noise
     if (!kind.empty()) {
-        close_report();
+        close_report(/*seen_whole=*/true);
         open_ = true;
         current_.kind = kind;
         current_.headline = headline;
@@ -149,7 +152,9 @@ std::vector<sanitizer_report> sanitizer_report_parser::take(bool quiet, bool flu
     // A quiet poll proves little by itself: the broker may still be symbolizing the stack it is about
     // to print (a fraction of a second, more under load). So it ends a UBSan report only once the
     // report's top frame is in, or when this log's UBSan reports come without stacks.
-    if (flush || (quiet && open_ && current_.kind == "ubsan" && (!current_.top_frame.empty() || ubsan_stackless_))) close_report();
+    if (flush || (quiet && open_ && current_.kind == "ubsan" && (!current_.top_frame.empty() || ubsan_stackless_))) {
+        close_report(/*seen_whole=*/false);
+    }
     std::vector<sanitizer_report> out;
     out.swap(done_);
     return out;

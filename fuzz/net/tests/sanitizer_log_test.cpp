@@ -128,6 +128,21 @@ TEST(SanitizerLog, UbsanWithoutStacksIsCompleteAtAQuietPollOnceStacklessReportsW
     EXPECT_FALSE(p.report_open());
 }
 
+TEST(SanitizerLog, AUbsanHeadlineCutByAFlushDoesNotTurnStacksOff) {
+    // The fuzzer flushes mid-run when a report stays open too long: that report was cut, not seen
+    // whole, and says nothing about whether this log's UBSan reports carry stacks.
+    sanitizer_report_parser p;
+    const std::string headline = gcc_ubsan.substr(0, gcc_ubsan.find("    #0"));
+    p.feed(headline);
+    ASSERT_EQ(p.take(false, true).size(), 1u);
+    p.feed(headline);
+    EXPECT_TRUE(p.take(true, false).empty()) << "the next report's stack may still come";
+    p.feed(gcc_ubsan.substr(headline.size()));
+    const auto r = p.take(true, false);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].top_frame, "inflight_weight");
+}
+
 TEST(SanitizerLog, LeakTopFrameSkipsTheAllocator) {
     const auto r = parse(leak);
     ASSERT_EQ(r.size(), 1u);

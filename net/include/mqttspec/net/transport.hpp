@@ -62,6 +62,10 @@ public:
     // Waits for bytes and appends what arrived to `out`. WebSocket message boundaries are not kept:
     // MQTT packets may span frames and the caller reassembles them with the codec's decoder.
     virtual read_outcome read(std::vector<std::uint8_t>& out, deadline until) = 0;
+    // Half-close: a FIN after everything written, while reading goes on (the peer then has every
+    // byte and can answer and close). False when the transport cannot (TLS and WebSocket have no
+    // half-close), and then nothing is done.
+    virtual bool shutdown_send() noexcept { return false; }
     // Closes without ceremony (no TLS/WebSocket close handshake): what a misbehaving client does.
     virtual void close() noexcept = 0;
     virtual bool is_open() const noexcept = 0;

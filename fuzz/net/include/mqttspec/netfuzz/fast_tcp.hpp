@@ -25,8 +25,4 @@ std::optional<resolved_address> resolve_once(const net::target& t);
 
 std::unique_ptr<net::transport> make_fast_tcp_transport(const resolved_address& address, std::string url);
 
-// Half-closes a fast TCP transport: a FIN after everything written, reading goes on. False (nothing
-// done) for any other transport: the engine's transports (TLS, WebSocket) have no half-close.
-bool finish_sending(net::transport& t) noexcept;
-
 }  // namespace mqttspec::netfuzz

@@ -42,12 +42,12 @@ public:
 
 private:
     void line(std::string_view l);
-    void close_report();
+    void close_report(bool seen_whole);
 
     std::string partial_;  // an unterminated last line
     bool open_ = false;
     bool frames_seen_ = false;
-    bool ubsan_stackless_ = false;  // a UBSan report has ended without frames: stacks are off
+    bool ubsan_stackless_ = false;  // a UBSan report seen whole had no frames: stacks are off
     bool truncated_ = false;
     sanitizer_report current_;
     std::vector<sanitizer_report> done_;
