@@ -293,7 +293,8 @@ json to_json_report(const run_summary& s) {
         if (r.repeats > 1) c["repeats"] = {{"total", r.repeats}, {"failed", r.failed_repeats}};
         if (r.applied_waiver) {
             c["waiver"] = {{"statement", r.applied_waiver->statement}, {"observed", r.applied_waiver->observed},
-                           {"reason", r.applied_waiver->reason}, {"evidence", r.applied_waiver->evidence}};
+                           {"reason", r.applied_waiver->reason}, {"evidence", r.applied_waiver->evidence},
+                           {"intermittent", r.applied_waiver->intermittent}};
             c["underlying_result"] = std::string(to_string(r.underlying));
         }
         if (r.stale_waiver) c["stale_waiver"] = {{"statement", r.stale_waiver->statement}, {"reason", r.stale_waiver->reason}};
