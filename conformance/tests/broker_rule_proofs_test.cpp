@@ -183,7 +183,12 @@ std::vector<rule_proof> proofs() {
         {"v5/shared/no-retained-on-subscribe", {.retained_to_shared = true}},
         // Properties forwarded unaltered (fixtures/flows/v5feat-properties.json)
         {"v5/properties/payload-format-indicator-forwarded", strip_property(property_id::payload_format_indicator)},
-        {"v5/properties/payload-format-indicator-zero-forwarded", strip_property(property_id::payload_format_indicator)},
+        // Leaving an explicit 0 out is allowed (0 is the same as none); turning it into 1 is not.
+        {"v5/properties/payload-format-indicator-zero-forwarded", edit_publish([](codec::publish_packet& p) {
+             for (auto& x : p.properties) {
+                 if (x.id == property_id::payload_format_indicator) x.integer = 1;
+             }
+         })},
         {"v5/properties/content-type-forwarded", strip_property(property_id::content_type)},
         {"v5/properties/response-topic-forwarded", strip_property(property_id::response_topic)},
         {"v5/properties/correlation-data-forwarded", strip_property(property_id::correlation_data)},

@@ -1,5 +1,6 @@
 // Cases, verifiers and the client against scripted fake brokers: each rule is shown to fail when a
 // peer breaks it and to pass for every outcome the spec permits.
+#include <deque>
 #include <gtest/gtest.h>
 
 #include "fake_broker.hpp"
@@ -231,6 +232,51 @@ TEST(Verifiers, CopiesAndNoDeliveryUseTheSentinel) {
     d.c->publish("once", "m", 0);
     EXPECT_THROW(expect_no_delivery(*d.c, *d.c, "sentinel", 0, pattern({{"topic", "once"}})), case_failure);
     EXPECT_NO_THROW(expect_no_delivery(*d.c, *d.c, "sentinel", 0, pattern({{"topic", "never"}})));
+    d.c->disconnect();
+}
+
+// A broker may keep one QoS 1 message in flight per client and hold the next back until the first is
+// acknowledged (3.1.1 4.6, 5.0 4.9): the marker then queues behind the unacknowledged message. The
+// verifiers acknowledge what arrives while they wait for the marker; before, they waited in vain.
+TEST(Verifiers, MarkerArrivesFromABrokerThatKeepsOneMessageInFlight) {
+    fake_broker broker([](fake_session& s) {
+        s.accept_connect();
+        std::deque<std::pair<std::string, std::string>> queued;  // topic, payload
+        bool in_flight = false;
+        std::uint16_t next_id = 100;
+        const auto send_next = [&] {
+            if (in_flight || queued.empty()) return;
+            s.send_packet(codec::publish_packet{.qos = 1, .topic = queued.front().first, .packet_id = next_id++,
+                                                .payload = queued.front().second});
+            queued.pop_front();
+            in_flight = true;
+        };
+        for (;;) {
+            const auto bytes = s.read_packet();
+            const auto r = codec::decode(bytes, codec::protocol_version::v5);
+            if (const auto* p = std::get_if<codec::publish_packet>(&r.pkt)) {
+                s.send_packet(codec::puback_packet{.packet_id = p->packet_id});
+                queued.emplace_back(std::string(p->topic), std::string(p->payload));
+                send_next();
+            } else if (std::holds_alternative<codec::puback_packet>(r.pkt)) {
+                in_flight = false;
+                send_next();
+            } else if (std::holds_alternative<codec::pingreq_packet>(r.pkt)) {
+                s.send_hex("d0 00");
+            } else {
+                return;
+            }
+        }
+    });
+    direct d(broker, codec::protocol_version::v5);
+    d.c->handshake(codec::connect_packet{.protocol_level = 5, .client_id = "x"});
+    const auto id = d.c->publish("t", "held", 1);
+    d.c->expect({{"type", "PUBACK"}, {"packet_id", id}});
+    const auto copies = expect_copies(*d.c, *d.c, "t", 1, pattern({{"topic", "t"}, {"payload", "held"}}), 1, 1);
+    ASSERT_EQ(copies.size(), 1u);
+    d.c->acknowledge(copies[0]);  // already acknowledged while waiting: not sent twice
+    EXPECT_NO_THROW(expect_no_delivery(*d.c, *d.c, "t", 1, pattern({{"topic", "t"}, {"payload", "never"}})));
+    EXPECT_EQ(broker.script_errors(), std::vector<std::string>{});
     d.c->disconnect();
 }
 

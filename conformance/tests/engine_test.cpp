@@ -42,6 +42,13 @@ TEST(Pattern, Operators) {
     EXPECT_TRUE(present.matches(json{{"properties", {{"assigned_client_identifier", "x"}}}}));
     EXPECT_FALSE(present.matches(json{{"properties", json::object()}}));
 
+    // A default value the sender may write out or leave out.
+    const pattern zero_or_absent({{"properties", {{"payload_format_indicator", {{"any_of", {0, {{"absent", true}}}}}}}}});
+    EXPECT_TRUE(zero_or_absent.matches(json{{"properties", json::object()}}));
+    EXPECT_TRUE(zero_or_absent.matches(json{{"properties", {{"payload_format_indicator", 0}}}}));
+    EXPECT_FALSE(zero_or_absent.matches(json{{"properties", {{"payload_format_indicator", 1}}}}));
+    EXPECT_NE(any.mismatch(json::object()).find("missing is not any of"), std::string::npos) << any.mismatch(json::object());
+
     const pattern negated({{"type", {{"not", "PUBACK"}}}});
     EXPECT_TRUE(negated.matches(json{{"type", "PUBREC"}}));
     EXPECT_FALSE(negated.matches(json{{"type", "PUBACK"}}));

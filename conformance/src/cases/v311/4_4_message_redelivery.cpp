@@ -1,4 +1,5 @@
 // MQTT 3.1.1, section 4.4 Message delivery retry: message redelivery.
+#include "delivery_support.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "v311_helpers.hpp"
@@ -104,15 +105,27 @@ MQTTSPEC_CASE(resend_order, {
     auto& pub = t.connect("pub");
     std::vector<std::uint16_t> ids;
     for (int i = 1; i <= 3; ++i) v311::publish_qos1_acked(pub, topic, "m" + std::to_string(i));
-    for (int i = 1; i <= 3; ++i) {
-        ids.push_back(v311::expect_publish(sub, topic, "m" + std::to_string(i)).as<codec::publish_packet>().packet_id);
+    // The broker may keep fewer messages in flight than were published (4.6 lets it send one at a
+    // time): those it sent before the network loss are the ones it must re-send.
+    const auto held = delivery::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        const auto wanted = "m" + std::to_string(i + 1);
+        t.check(i < 3 && held[i].as_json.value("payload", "") == wanted, "the messages were first sent out of order",
+                "payload " + wanted, held[i].as_json.dump(), "MQTT-4.6.0-6");
+        ids.push_back(delivery::packet_id_of(held[i]));
     }
     sub.close();
     auto again = connect_connack_first(t, "sub2", {.client_id = t.client_id("sub"), .clean_start = false});
-    for (int i = 1; i <= 3; ++i) {
-        const auto resent = again.c.expect_next({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "m" + std::to_string(i)},
-                                                 {"packet_id", ids[static_cast<std::size_t>(i - 1)]}, {"dup", true}});
-        again.c.acknowledge(resent);
+    for (std::size_t i = 0; i < 3; ++i) {
+        json wanted{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "m" + std::to_string(i + 1)}};
+        if (i < ids.size()) {
+            wanted["packet_id"] = ids[i];  // a re-send keeps its identifier and says so
+            wanted["dup"] = true;
+        }
+        again.c.acknowledge(again.c.expect_next(pattern(wanted)));
+    }
+    if (ids.size() < 2) {
+        t.skip("the broker sent one QoS 1 message at a time: there was no order of re-sends to check (the rest came in order)");
     }
 }
 

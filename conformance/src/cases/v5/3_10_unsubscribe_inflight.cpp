@@ -1,5 +1,7 @@
 // 5.0 UNSUBSCRIBE actions (3.10.4): deliveries the server had started for a removed subscription
 // are completed.
+#include <optional>
+
 #include "mqttspec/conformance/case.hpp"
 
 namespace mqttspec::conformance {
@@ -19,7 +21,7 @@ MQTTSPEC_CASE(unsubscribe_completes_started_deliveries, {
     auto& sub = t.connect("sub", persistent);
     const auto granted = sub.subscribe(topic, 2).as<codec::suback_packet>().reason_codes.at(0);
     if (granted == 0 || granted >= 0x80) t.skip("the broker granted QoS " + std::to_string(granted) + " to a QoS 2 subscription");
-    const bool with_qos2 = granted == 2;
+    bool with_qos2 = granted == 2;
     auto& pub = t.connect("pub");
     const auto id1 = pub.publish(topic, "started-qos1", 1);
     pub.expect({{"type", "PUBACK"}, {"packet_id", id1}});
@@ -30,9 +32,23 @@ MQTTSPEC_CASE(unsubscribe_completes_started_deliveries, {
         pub.expect({{"type", "PUBREC"}, {"packet_id", id2}});
         pub.send(codec::pubrel_packet{.packet_id = id2});
         pub.expect({{"type", "PUBCOMP"}, {"packet_id", id2}});
-        const auto m2 = sub.expect({{"type", "PUBLISH"}, {"payload", "started-qos2"}, {"qos", 2}});
-        delivery2 = m2.as<codec::publish_packet>().packet_id;
-        sub.send(codec::pubrec_packet{.packet_id = delivery2});
+        // A broker may keep one message in flight per client (4.9: it may send fewer than the Receive
+        // Maximum) and hold this one back until started-qos1 is acknowledged: then only the QoS 1
+        // delivery has started, and that is what the case goes on with.
+        std::optional<received_packet> m2;
+        try {
+            m2 = sub.expect({{"type", "PUBLISH"}, {"payload", "started-qos2"}, {"qos", 2}});
+        } catch (const case_failure&) {
+            sub.expect_well_formed();
+            if (sub.closed_by_broker()) throw;
+        }
+        if (m2) {
+            delivery2 = m2->as<codec::publish_packet>().packet_id;
+            sub.send(codec::pubrec_packet{.packet_id = delivery2});
+        } else {
+            with_qos2 = false;
+            t.note("QoS 2 part left out: the broker sent nothing more while the QoS 1 message was unacknowledged (one message in flight)");
+        }
     } else {
         t.note("QoS 2 part left out: the broker granted QoS 1");
     }
