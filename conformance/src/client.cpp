@@ -9,6 +9,12 @@ namespace {
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
+// What a barrier and the busy-broker probe wait for.
+const pattern& pingresp() {
+    static const pattern p(json{{"type", "PINGRESP"}});
+    return p;
+}
+
 }  // namespace
 
 std::string describe_packets(const std::deque<received_packet>& packets) {
@@ -185,7 +191,6 @@ std::optional<received_packet> client::take_first(const pattern& p, std::uint64_
 }
 
 bool client::busy_broker_grace(const pattern& p) {
-    static const pattern pingresp(json{{"type", "PINGRESP"}});
     if (!session_live_ || malformed_ || closed_by_broker_ || !transport_ || !transport_->is_open()) return false;
     if (p.matches(json{{"type", "PINGRESP"}})) return false;
     const auto start = clock::now();
@@ -199,7 +204,7 @@ bool client::busy_broker_grace(const pattern& p) {
     }
     const auto until = start + options_.timeout;
     for (;;) {
-        if (take_first(pingresp, sent_after)) {
+        if (take_first(pingresp(), sent_after)) {
             const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
             const bool arrived = std::any_of(inbox_.begin(), inbox_.end(), [&](const received_packet& r) { return p.matches(r.as_json); });
             const bool loaded = took * 100 > options_.timeout;
@@ -269,7 +274,7 @@ void client::barrier() {
     // proves that everything the broker sent before it has been read.
     const auto sent_after = received_count_;
     send(codec::pingreq_packet{});
-    expect_after(pattern(json{{"type", "PINGRESP"}}), sent_after);
+    expect_after(pingresp(), sent_after);
 }
 
 void client::expect_none(const pattern& p) {

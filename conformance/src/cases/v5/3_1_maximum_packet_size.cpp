@@ -89,11 +89,8 @@ MQTTSPEC_CASE(oversized_treated_as_sent, {
     // a big message it wrongly sent), then judging what came.
     const auto m = sub.expect_acknowledging({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "marker"}});
     sub.acknowledge(m);
-    sub.barrier();
-    for (const auto& r : sub.inbox()) {
-        t.check(r.bytes->size() <= limit, "the broker sent a packet larger than the client's Maximum Packet Size instead of discarding it",
-                "<= " + std::to_string(limit) + " bytes", std::to_string(r.bytes->size()) + " bytes", "MQTT-3.1.2-25");
-    }
+    // A big message sent instead of discarded breaks MQTT-3.1.2-25 here.
+    check_all_within(t, sub, limit, "MQTT-3.1.2-25");
     sub.close();
     // Back without a size limit: a broker that merely postponed the big message would send it now.
     connect_options resume;
