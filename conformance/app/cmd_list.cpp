@@ -27,7 +27,8 @@ checks against the tests themselves), or a mutant-broker row of fixtures/mutants
 case by its exact ID (rows marked "not-caught" do not count). See conformance/CASES.md section 6.
 
 options:
-  --filter GLOB      only IDs matching ('*' any text, '?' one character)
+  --filter GLOB      only IDs matching ('*' any text, '?' one character); repeatable or
+                     comma-separated: an ID matching any is listed
   --section X.Y      only cases citing a statement of that section or a subsection (repeatable)
   --statement ID     only cases citing that statement, e.g. MQTT-3.3.1-5 (repeatable)
   -V, --protocol-version V
@@ -87,7 +88,8 @@ int run(std::span<char*> args) {
             return exit_ok;
         } else if (a == "--filter") {
             if (i + 1 >= args.size()) return usage_error("missing value for --filter");
-            filter = args[++i];
+            if (!filter.empty()) filter += ',';
+            filter += args[++i];
         } else if (a == "--section") {
             if (i + 1 >= args.size() || !cf::valid_section_number(args[i + 1])) return usage_error("--section needs a section number such as 3.3 or 4.8.2");
             selection.sections.push_back(args[++i]);

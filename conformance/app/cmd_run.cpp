@@ -46,7 +46,8 @@ selection and behaviour:
                           CONNECT per version decides); also 311, mqttv311, mqttv5. Repeatable.
                           3.1 (also 31, mqttv31; never part of all) runs the 3.1.1 cases that apply to
                           MQTT 3.1 ('mqttspec list -V 3.1') over "MQIsdp" level-3 connections, as v31/...
-  --filter GLOB           only cases whose ID matches ('*' any text, '?' one character)
+  --filter GLOB           only cases whose ID matches ('*' any text, '?' one character). Repeatable,
+                          or comma-separated: a case matching any is run
   --section X.Y           only cases citing a statement of that section of the standard or one of its
                           subsections (3.3 takes 3.3.2 too). Repeatable: a case matching any is run
   --statement ID          only cases citing that statement (MQTT-3.3.1-5, or an own MQTTSPEC-... ID).
@@ -215,7 +216,8 @@ int run(std::span<char*> args) {
             if (!value(text)) return usage_error("missing value for --profile");
             options.profile_file = text;
         } else if (a == "--filter") {
-            if (!value(options.filter)) return usage_error("missing value for --filter");
+            if (!value(text)) return usage_error("missing value for --filter");
+            options.filter += (options.filter.empty() ? "" : ",") + text;
         } else if (a == "--section") {
             if (!value(text) || !cf::valid_section_number(text)) return usage_error("--section needs a section number such as 3.3 or 4.8.2");
             options.sections.push_back(text);

@@ -37,66 +37,62 @@ json read_json_file(const std::filesystem::path& file) {
     }
 }
 
-namespace {
+fixture_object::fixture_object(const json& j, const std::filesystem::path& file, std::string path)
+    : j_(j), file_(file), path_(std::move(path)) {
+    if (!j.is_object()) fail("", "must be an object");
+}
 
-// Reads the fields of one JSON object, remembering which keys were used so that unknown keys
-// (typos) are errors.
-class object_reader {
-public:
-    object_reader(const json& j, const std::filesystem::path& file, std::string path)
-        : j_(j), file_(file), path_(std::move(path)) {
-        if (!j.is_object()) fail("", "must be an object");
-    }
-    [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-        throw fixture_error(file_, key.empty() ? (path_.empty() ? "/" : path_) : path_ + "/" + key, what);
-    }
-    const json* optional(const std::string& key) {
-        used_.insert(key);
-        const auto it = j_.find(key);
-        return it == j_.end() ? nullptr : &*it;
-    }
-    const json& required(const std::string& key) {
-        const json* v = optional(key);
-        if (v == nullptr) fail(key, "missing");
-        return *v;
-    }
-    std::string string(const std::string& key) {
-        const json& v = required(key);
-        if (!v.is_string() || v.get<std::string>().empty()) fail(key, "must be a non-empty string");
-        return v.get<std::string>();
-    }
-    std::vector<std::string> strings(const json& v, const std::string& key) const {
-        if (!v.is_array()) fail(key, "must be an array of strings");
-        std::vector<std::string> out;
-        for (const auto& s : v) {
-            if (!s.is_string()) fail(key, "must be an array of strings");
-            out.push_back(s.get<std::string>());
-        }
-        return out;
-    }
-    void done() const {
-        for (auto it = j_.begin(); it != j_.end(); ++it) {
-            if (!used_.count(it.key())) fail(it.key(), "unknown key");
-        }
-    }
-    const std::string& path() const { return path_; }
-    const std::filesystem::path& file() const { return file_; }
+void fixture_object::fail(const std::string& key, const std::string& what) const {
+    throw fixture_error(file_, key.empty() ? (path_.empty() ? "/" : path_) : path_ + "/" + key, what);
+}
 
-private:
-    const json& j_;
-    const std::filesystem::path& file_;
-    std::string path_;
-    std::set<std::string> used_;
-};
+const json* fixture_object::optional(const std::string& key) {
+    used_.insert(key);
+    const auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+}
 
-std::string relative_source(const std::filesystem::path& file) {
+const json& fixture_object::required(const std::string& key) {
+    const json* v = optional(key);
+    if (v == nullptr) fail(key, "missing");
+    return *v;
+}
+
+std::string fixture_object::string(const std::string& key) {
+    const json& v = required(key);
+    if (!v.is_string() || v.get<std::string>().empty()) fail(key, "must be a non-empty string");
+    return v.get<std::string>();
+}
+
+bool fixture_object::boolean(const std::string& key) {
+    const json& v = required(key);
+    if (!v.is_boolean()) fail(key, "must be true or false");
+    return v.get<bool>();
+}
+
+std::vector<std::string> fixture_object::strings(const json& v, const std::string& key) const {
+    if (!v.is_array()) fail(key, "must be an array of strings");
+    std::vector<std::string> out;
+    for (const auto& s : v) {
+        if (!s.is_string()) fail(key, "must be an array of strings");
+        out.push_back(s.get<std::string>());
+    }
+    return out;
+}
+
+void fixture_object::done() const {
+    for (auto it = j_.begin(); it != j_.end(); ++it) {
+        if (!used_.count(it.key())) fail(it.key(), "unknown key");
+    }
+}
+
+std::string fixture_source(const std::filesystem::path& file) {
     const std::string s = file.generic_string();
     const auto pos = s.rfind("fixtures/");
     return pos == std::string::npos ? s : s.substr(pos);
 }
 
-// The parts of a case definition common to flows and matrices.
-void read_common(object_reader& r, case_info& info) {
+void read_level_and_needs(fixture_object& r, case_info& info) {
     if (const json* v = r.optional("level")) {
         const auto l = v->is_string() ? parse_level(v->get<std::string>()) : std::nullopt;
         if (!l) r.fail("level", "must be \"MUST\", \"SHOULD\" or \"MAY\"");
@@ -111,6 +107,61 @@ void read_common(object_reader& r, case_info& info) {
     }
     r.optional("comment");
 }
+
+std::vector<version_statements> read_statements_per_version(fixture_object& r, const std::string& key) {
+    const json& statements = r.required(key);
+    if (!statements.is_object() || statements.empty()) {
+        r.fail(key, "must be an object with a list of statement IDs per version: {\"3.1.1\": [...], \"5\": [...]}");
+    }
+    std::vector<version_statements> out;
+    for (auto it = statements.begin(); it != statements.end(); ++it) {
+        version_statements v;
+        v.name = it.key();
+        if (v.name == "3.1.1") {
+            v.version = codec::protocol_version::v3_1_1;
+            v.prefix = "v311/";
+        } else if (v.name == "5") {
+            v.version = codec::protocol_version::v5;
+            v.prefix = "v5/";
+        } else {
+            r.fail(key + "/" + v.name, "unknown version (use \"3.1.1\" or \"5\")");
+        }
+        v.statements = r.strings(*it, key + "/" + v.name);
+        if (v.statements.empty()) r.fail(key + "/" + v.name, "must be a non-empty array of statement IDs");
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+void read_matrix_rows(const json& doc, const std::filesystem::path& file, const std::function<void(fixture_object&)>& top,
+                      const std::function<void(fixture_object& row, const std::string& name)>& row) {
+    fixture_object frame(doc, file, "");
+    frame.string("kind");
+    frame.optional("comment");
+    top(frame);
+    const json& rows = frame.required("rows");
+    if (!rows.is_array() || rows.empty()) frame.fail("rows", "must be a non-empty array");
+    frame.done();
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        fixture_object r(rows[i], file, "/rows/" + std::to_string(i));
+        const std::string name = r.string("name");
+        if (!names.insert(name).second) r.fail("name", "duplicate row name '" + name + "'");
+        r.optional("comment");
+        row(r, name);
+        r.done();
+    }
+}
+
+case_info validated_fixture_case(fixture_object& r, case_info info) {
+    try {
+        return validated(std::move(info), fixture_source(r.file()));
+    } catch (const std::invalid_argument& e) {
+        r.fail("name", e.what());
+    }
+}
+
+namespace {
 
 enum class step_kind {
     connect, open, send, send_hex, expect, expect_next, expect_none, expect_closed, expect_disconnect_or_close,
@@ -162,8 +213,8 @@ std::vector<std::pair<std::string, std::string>> variables(case_context& t, cons
     return vars;
 }
 
-connect_options read_connect_options(const json& j, object_reader& parent, const std::string& key) {
-    object_reader r(j, parent.file(), parent.path() + "/" + key);
+connect_options read_connect_options(const json& j, fixture_object& parent, const std::string& key) {
+    fixture_object r(j, parent.file(), parent.path() + "/" + key);
     connect_options o;
     if (const json* v = r.optional("client_id")) {
         if (!v->is_string()) r.fail("client_id", "must be a string");
@@ -252,9 +303,9 @@ void run_flow(case_context& t, const flow& f) {
     }
 }
 
-flow_step read_step(const json& j, object_reader& parent_reader, const std::string& path, flow& f,
+flow_step read_step(const json& j, fixture_object& parent_reader, const std::string& path, flow& f,
                     codec::protocol_version version, std::set<std::string>& kept_names) {
-    object_reader r(j, parent_reader.file(), path);
+    fixture_object r(j, parent_reader.file(), path);
     flow_step s;
     s.path = path;
     // Unknown keys first, so that a misspelt action is reported as such.
@@ -367,7 +418,7 @@ flow_step read_step(const json& j, object_reader& parent_reader, const std::stri
 
 std::vector<case_def> load_flow_file(const std::filesystem::path& file) {
     const json doc = read_json_file(file);
-    object_reader top(doc, file, "");
+    fixture_object top(doc, file, "");
     const json& cases = top.required("cases");
     top.optional("comment");
     top.done();
@@ -375,14 +426,14 @@ std::vector<case_def> load_flow_file(const std::filesystem::path& file) {
     std::vector<case_def> out;
     for (std::size_t i = 0; i < cases.size(); ++i) {
         const std::string path = "/cases/" + std::to_string(i);
-        object_reader r(cases[i], file, path);
+        fixture_object r(cases[i], file, path);
         case_info info;
         info.id = r.string("id");
         info.title = r.string("title");
         info.statements = r.strings(r.required("statements"), "statements");
-        read_common(r, info);
+        read_level_and_needs(r, info);
         try {
-            info = validated(std::move(info), relative_source(file));
+            info = validated(std::move(info), fixture_source(file));
         } catch (const std::invalid_argument& e) {
             r.fail("", e.what());
         }
@@ -400,36 +451,6 @@ std::vector<case_def> load_flow_file(const std::filesystem::path& file) {
 }
 
 namespace {
-
-struct matrix_row {
-    std::string filter, topic;
-    bool match = false;
-};
-
-void run_matrix_row(case_context& t, const matrix_row& row) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const std::string filter = t.topic(row.filter);
-    const std::string topic = t.topic(row.topic);
-    const std::string sentinel = t.topic("sentinel");
-    const auto suback = sub.subscribe(filter, 1);
-    t.check(pattern(json{{"reason_codes", {{{"at_most", 2}}}}}).matches(suback.as_json),
-            "the broker refused a valid subscription", "a granted QoS in SUBACK", suback.as_json.dump());
-    sub.subscribe(sentinel, 0);
-    const std::uint8_t qos = t.caps().maximum_qos >= 1 ? 1 : 0;
-    const auto id = pub.publish(topic, "matrix-message", qos);
-    if (qos == 1) pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
-    const pattern message(json{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "matrix-message"}});
-    if (row.match) {
-        sub.expect(message);
-    } else {
-        expect_no_delivery_unordered_marker(pub, sub, sentinel, qos, message);
-    }
-}
-
-}  // namespace
-
-namespace {
 std::map<std::string, matrix_format_loader>& matrix_formats() {
     static std::map<std::string, matrix_format_loader> formats;
     return formats;
@@ -442,69 +463,12 @@ register_matrix_format::register_matrix_format(std::string kind, matrix_format_l
 
 std::vector<case_def> load_matrix_file(const std::filesystem::path& file) {
     const json doc = read_json_file(file);
-    if (doc.is_object() && doc.contains("kind")) {
-        const json& kind = doc["kind"];
-        const auto it = kind.is_string() ? matrix_formats().find(kind.get<std::string>()) : matrix_formats().end();
-        if (it == matrix_formats().end()) throw fixture_error(file, "/kind", "unknown matrix kind " + kind.dump());
-        return it->second(doc, file);
-    }
-    object_reader top(doc, file, "");
-    const std::string base_id = top.string("id");
-    const std::string title = top.string("title");
-    case_info common;
-    read_common(top, common);
-    const auto versions = top.strings(top.required("versions"), "versions");
-    const json& statements = top.required("statements");
-    const json& rows = top.required("rows");
-    top.done();
-    if (!rows.is_array() || rows.empty()) top.fail("rows", "must be a non-empty array");
-    std::vector<case_def> out;
-    for (const auto& version_name : versions) {
-        const auto v = codec::parse_protocol_version(version_name);
-        if (!v || *v == codec::protocol_version::v3_1) top.fail("versions", "unsupported version '" + version_name + "' (3.1.1 or 5)");
-        const std::string prefix = *v == codec::protocol_version::v5 ? "v5/" : "v311/";
-        std::vector<std::string> ids;
-        if (statements.is_array()) {
-            ids = top.strings(statements, "statements");
-        } else if (statements.is_object() && statements.contains(version_name)) {
-            ids = top.strings(statements[version_name], "statements/" + version_name);
-        } else {
-            top.fail("statements", "must be an array, or an object with a list per version (missing \"" + version_name + "\")");
-        }
-        std::set<std::string> names;
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            object_reader r(rows[i], file, "/rows/" + std::to_string(i));
-            matrix_row row;
-            const std::string name = r.string("name");
-            if (!names.insert(name).second) r.fail("name", "duplicate row name '" + name + "'");
-            row.filter = r.string("filter");
-            row.topic = r.string("topic");
-            const json& match = r.required("match");
-            if (!match.is_boolean()) r.fail("match", "must be true or false");
-            row.match = match.get<bool>();
-            r.optional("comment");
-            r.done();
-            if (auto check = codec::validate_topic_filter(row.filter, false); !check) {
-                r.fail("filter", "not a valid topic filter: " + std::string(codec::to_string(check.code)));
-            }
-            if (auto check = codec::validate_topic_name(row.topic); !check) {
-                r.fail("topic", "not a valid topic name: " + std::string(codec::to_string(check.code)));
-            }
-            case_info info = common;
-            info.id = prefix + base_id + "/" + name;
-            info.title = substitute(json(title), {{"filter", row.filter}, {"topic", row.topic},
-                                                  {"verb", row.match ? "receives" : "does not receive"}})
-                             .get<std::string>();
-            info.statements = ids;
-            try {
-                info = validated(std::move(info), relative_source(file));
-            } catch (const std::invalid_argument& e) {
-                r.fail("name", e.what());
-            }
-            out.push_back({std::move(info), [row](case_context& t) { run_matrix_row(t, row); }});
-        }
-    }
-    return out;
+    if (!doc.is_object()) throw fixture_error(file, "/", "must be an object");
+    const auto kind = doc.find("kind");
+    if (kind == doc.end()) throw fixture_error(file, "/kind", "missing (every matrix names its kind)");
+    const auto it = kind->is_string() ? matrix_formats().find(kind->get<std::string>()) : matrix_formats().end();
+    if (it == matrix_formats().end()) throw fixture_error(file, "/kind", "unknown matrix kind " + kind->dump());
+    return it->second(doc, file);
 }
 
 std::vector<case_def> load_fixture_cases(const std::filesystem::path& fixtures) {

@@ -68,15 +68,59 @@ void scan_inbox(client& sub, const pattern& unexpected, const pattern& marker, c
 
 }  // namespace
 
-void expect_connection_closed_or_disconnect(client& c, std::vector<std::uint8_t> reasons, std::string statement) {
+std::optional<received_packet> expect_connection_closed_or_disconnect(client& c, std::vector<std::uint8_t> reasons,
+                                                                      std::string statement) {
+    std::optional<received_packet> disconnect;
     attributed(statement, [&] {
-        if (c.version() == codec::protocol_version::v5) {
-            // 4.13: the receiver MAY send DISCONNECT with a reason code >= 0x80 before closing.
-            c.expect_closed(pattern(json{{"type", "DISCONNECT"}, {"reason_code", reason_pattern(reasons)}}));
-        } else {
+        if (c.version() != codec::protocol_version::v5) {
             c.expect_closed();  // 3.1.1 has no server DISCONNECT: the only permitted outcome is closing
+            return;
+        }
+        // 4.13: the receiver MAY send DISCONNECT with a reason code >= 0x80 before closing.
+        const pattern allowed(json{{"type", "DISCONNECT"}, {"reason_code", reason_pattern(reasons)}});
+        const auto until = c.default_deadline();
+        for (;;) {
+            auto e = c.next_event(until);
+            switch (e.kind) {
+                case event_kind::closed:
+                    return;
+                case event_kind::malformed:
+                    c.expect_well_formed();  // fails with the codec's error
+                    return;
+                case event_kind::timeout:
+                    throw case_failure("the connection was still open " + std::to_string(c.timeout().count()) + " ms later",
+                                       "connection closed, optionally after " + allowed.str(),
+                                       disconnect ? disconnect->as_json.dump() + ", then the connection stayed open"
+                                                  : std::string("connection open"));
+                case event_kind::packet:
+                    if (disconnect) {
+                        throw case_failure("the broker sent a packet after its DISCONNECT", "connection closed",
+                                           e.packet->as_json.dump(), "MQTT-3.14.4-1");
+                    }
+                    if (auto why = allowed.mismatch(e.packet->as_json); !why.empty()) {
+                        throw case_failure("the broker sent a packet where it must close the connection (" + why + ")",
+                                           "connection closed, optionally after " + allowed.str(), e.packet->as_json.dump());
+                    }
+                    disconnect = std::move(e.packet);
+                    break;
+            }
         }
     });
+    return disconnect;
+}
+
+void expect_disconnect_reason_then_close(case_context& t, client& c, std::uint8_t named_reason, const std::string& statement) {
+    const auto disconnect = expect_connection_closed_or_disconnect(c, {}, statement);
+    const auto hex = [](unsigned v) {
+        static constexpr char digits[] = "0123456789abcdef";
+        return std::string("0x") + digits[(v >> 4) & 15] + digits[v & 15];
+    };
+    const std::string wanted = "DISCONNECT " + hex(named_reason) + " then close";
+    t.check(disconnect.has_value(), "the broker closed without sending DISCONNECT first", wanted,
+            "connection closed without DISCONNECT", statement);
+    const auto reason = disconnect->as<codec::disconnect_packet>().reason_code;
+    t.check(reason == named_reason, "the broker's DISCONNECT carries another reason code than the one named", wanted,
+            "DISCONNECT " + hex(reason) + " then close", statement);
 }
 
 void expect_connect_rejected(client& c, const connect_rejection& rule) {

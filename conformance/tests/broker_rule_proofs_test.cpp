@@ -30,6 +30,14 @@ const broker_faults dup_on_first_delivery = edit_publish([](codec::publish_packe
     if (p.qos > 0) p.dup = true;
     else p.qos = 1, p.packet_id = 1;  // a QoS 0 message turned into QoS 1: DUP alone is not allowed at QoS 0
 });
+const broker_faults delivered_at_qos0 = edit_publish([](codec::publish_packet& p) {
+    p.qos = 0;
+    p.dup = false;
+    p.packet_id = 0;
+});
+const broker_faults delivered_at_qos1 = edit_publish([](codec::publish_packet& p) {
+    if (p.qos == 0) p.qos = 1, p.packet_id = 1;
+});
 const broker_faults wrong_publication_topic = edit_publish([](codec::publish_packet& p) {
     static thread_local std::string changed;
     changed = std::string(p.topic) + "/x";
@@ -42,11 +50,6 @@ const broker_faults tolerant = {.tolerate_undecodable = true};
 std::vector<rule_proof> proofs() {
     std::vector<rule_proof> p = {
         // Delivery QoS (3.3.5 / 4.3 of 3.1.1, 3.8.4 / 4.3 of 5.0)
-        {"v311/publish/delivered-qos-1-to-0", {.delivers_at_message_qos = true}},
-        {"v311/publish/delivered-qos-2-to-1", {.delivers_at_message_qos = true}},
-        {"v311/publish/delivered-qos-2-to-0", {.delivers_at_message_qos = true}},
-        {"v311/publish/delivered-qos-1-to-2", {.delivers_at_subscription_qos = true}},
-        {"v311/publish/delivered-qos-0-to-2", {.delivers_at_subscription_qos = true}},
         {"v5/publish/delivered-qos-is-minimum", {.delivers_at_subscription_qos = true}},
         {"v311/publish/overlapping-subscriptions-max-qos", {.first_matching_subscription_only = true}},
         {"v311/retain/stored-qos-applies", {.delivers_at_subscription_qos = true}},
@@ -59,11 +62,11 @@ std::vector<rule_proof> proofs() {
         {"v311/publish/qos2-flow", {.before_send = faults::drop(packet_type::pubcomp)}},
         {"v5/qos2/publisher-flow", {.before_send = faults::drop(packet_type::pubcomp)}},
         {"v5/qos2/subscriber-flow", {.before_send = faults::edit<codec::pubrel_packet>([](codec::pubrel_packet& r) { r.packet_id = other_id(r.packet_id); })}},
-        {"v311/publish/qos2-duplicate-not-redelivered", {.qos2_duplicates_delivered = true}},
+        {"v311/qos2/duplicate-before-pubrel-delivered-once", {.qos2_duplicates_delivered = true}},
         {"v5/qos2/duplicate-before-pubrel-delivered-once", {.qos2_duplicates_delivered = true}},
-        {"v311/publish/qos1-packet-id-reuse-is-new-message", {.qos1_reused_packet_id_dropped = true}},
+        {"v311/qos1/packet-id-reuse-after-puback", {.qos1_reused_packet_id_dropped = true}},
         {"v5/qos1/packet-id-reuse-after-puback", {.qos1_reused_packet_id_dropped = true}},
-        {"v311/publish/qos2-packet-id-reuse-is-new-message", {.qos2_packet_id_never_released = true}},
+        {"v311/qos2/packet-id-reuse-after-pubcomp", {.qos2_packet_id_never_released = true}},
         {"v5/qos2/packet-id-reuse-after-pubcomp", {.qos2_packet_id_never_released = true}},
         {"v5/qos2/pubrel-unknown-packet-id", {.before_send = faults::drop(packet_type::pubcomp)}},
         {"v311/publish/server-packet-ids-unused", edit_publish([](codec::publish_packet& x) { if (x.qos > 0) x.packet_id = 1; })},
@@ -73,7 +76,7 @@ std::vector<rule_proof> proofs() {
         {"v5/publish/qos1-delivery", dup_on_first_delivery},
         {"v311/publish/incoming-dup-not-propagated", dup_on_first_delivery},
         {"v5/publish/incoming-dup-not-propagated", dup_on_first_delivery},
-        {"v311/publish/delivered-to-every-subscriber", {.first_subscriber_only = true}},
+        {"v311/publish/every-matching-subscriber", {.first_subscriber_only = true}},
         {"v5/publish/every-matching-subscriber", {.first_subscriber_only = true}},
         {"v311/publish/topic-name-is-publication-topic", wrong_publication_topic},
         {"v5/publish/topic-name-of-message-not-filter", wrong_publication_topic},
@@ -107,7 +110,7 @@ std::vector<rule_proof> proofs() {
         {"v5/subscribe/suback-packet-identifier", {.before_send = faults::edit<codec::suback_packet>([](codec::suback_packet& a) { a.packet_id = other_id(a.packet_id); })}},
         {"v311/subscribe/multiple-filters-one-suback-in-order", {.before_send = faults::edit<codec::suback_packet>([](codec::suback_packet& a) { a.reason_codes.pop_back(); })}},
         {"v5/subscribe/reason-code-per-filter-in-order", {.before_send = faults::edit<codec::suback_packet>([](codec::suback_packet& a) { a.reason_codes.pop_back(); })}},
-        {"v311/subscribe/resubscribe-replaces", {.resubscribe_keeps_old_options = true}},
+        {"v311/subscribe/identical-filter-replaces", {.resubscribe_keeps_old_options = true}},
         {"v5/subscribe/identical-filter-replaces", {.resubscribe_keeps_old_options = true}},
         {"v311/unsubscribe/unsuback-echoes-packet-id", {.before_send = faults::edit<codec::unsuback_packet>([](codec::unsuback_packet& a) { a.packet_id = other_id(a.packet_id); })}},
         {"v5/unsubscribe/unsuback-success", {.before_send = faults::edit<codec::unsuback_packet>([](codec::unsuback_packet& a) { a.packet_id = other_id(a.packet_id); })}},
@@ -184,8 +187,8 @@ std::vector<rule_proof> proofs() {
         // Properties forwarded unaltered (fixtures/flows/v5feat-properties.json)
         {"v5/properties/payload-format-indicator-forwarded", strip_property(property_id::payload_format_indicator)},
         // Leaving an explicit 0 out is allowed (0 is the same as none); turning it into 1 is not.
-        {"v5/properties/payload-format-indicator-zero-forwarded", edit_publish([](codec::publish_packet& p) {
-             for (auto& x : p.properties) {
+        {"v5/properties/payload-format-indicator-zero-forwarded", edit_publish([](codec::publish_packet& publish) {
+             for (auto& x : publish.properties) {
                  if (x.id == property_id::payload_format_indicator) x.integer = 1;
              }
          })},
@@ -219,6 +222,16 @@ std::vector<rule_proof> proofs() {
         {"v311/connect/protocol-name-wrong", tolerant},
         {"v5/connect/bad-protocol-name", tolerant},
     };
+    // The delivered-qos matrix (fixtures/matrices/delivered-qos.json), both versions: where the published
+    // and requested QoS differ, delivering at the other one; where they are equal, at another QoS.
+    const broker_faults message_qos{.delivers_at_message_qos = true}, subscription_qos{.delivers_at_subscription_qos = true};
+    for (const std::string prefix : {"v311/", "v5/"}) {
+        const std::pair<const char*, broker_faults> rows[] = {
+            {"0-to-0", delivered_at_qos1}, {"0-to-1", subscription_qos}, {"0-to-2", subscription_qos},
+            {"1-to-0", message_qos},       {"1-to-1", delivered_at_qos0}, {"1-to-2", subscription_qos},
+            {"2-to-0", message_qos},       {"2-to-1", message_qos},       {"2-to-2", delivered_at_qos0}};
+        for (const auto& [name, fault] : rows) p.push_back({prefix + "publish/delivered-qos-" + name, fault});
+    }
     // The malformed-packet matrix: a broker that ignores what it cannot decode keeps the connection
     // open. Not the rows about framing or the first packet, which a tolerant decoder does not reach.
     for (const auto& c : all_cases(fixtures_dir())) {

@@ -107,8 +107,8 @@ TEST(AbsenceCases, Qos2DuplicateBeforePubrelFailsOnALateSecondCopy) {
     EXPECT_EQ(run_routed("v5/qos2/duplicate-before-pubrel-delivered-once").result, verdict::passed);
     EXPECT_EQ(run_routed("v5/qos2/duplicate-before-pubrel-delivered-once", {.duplicate_late = "once"}).result,
               verdict::failed);
-    EXPECT_EQ(run_routed("v311/publish/qos2-duplicate-not-redelivered").result, verdict::passed);
-    EXPECT_EQ(run_routed("v311/publish/qos2-duplicate-not-redelivered", {.duplicate_late = "once-only"}).result,
+    EXPECT_EQ(run_routed("v311/qos2/duplicate-before-pubrel-delivered-once").result, verdict::passed);
+    EXPECT_EQ(run_routed("v311/qos2/duplicate-before-pubrel-delivered-once", {.duplicate_late = "once"}).result,
               verdict::failed);
 }
 

@@ -240,6 +240,15 @@ TEST(Waivers, UnknownCaseOrStatementIsAProfileError) {
         EXPECT_EQ(e.field, "waivers[0].case");
         EXPECT_NE(std::string(e.what()).find("my-profile.json"), std::string::npos);
     }
+    // A case renamed when its 3.1.1 and 5.0 twins got one name: the error gives the new ID.
+    p.waivers[0].case_id = "v311/subscribe/resubscribe-replaces";
+    try {
+        check_waivers(p, cases, inventory());
+        FAIL() << "a waiver for a renamed case was accepted";
+    } catch (const profile_error& e) {
+        EXPECT_NE(std::string(e.what()).find("renamed to 'v311/subscribe/identical-filter-replaces'"), std::string::npos)
+            << e.what();
+    }
     p.waivers[0].case_id = "v5/test/w";
     p.waivers[0].statement = "MQTT-9.9.9-9";
     try {

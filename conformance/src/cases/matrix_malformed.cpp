@@ -240,47 +240,12 @@ void run_row_reason_code(case_context& t, const malformed_row& row, const std::s
 
 // ---- loading ----------------------------------------------------------------------------------
 
-std::string relative_source(const std::filesystem::path& file) {
-    const std::string s = file.generic_string();
-    const auto pos = s.rfind("fixtures/");
-    return pos == std::string::npos ? s : s.substr(pos);
-}
-
-struct row_reader {
-    const json& j;
-    const std::filesystem::path& file;
-    std::string path;
-    std::set<std::string> used;
-
-    [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-        throw fixture_error(file, key.empty() ? path : path + "/" + key, what);
-    }
-    const json* get(const std::string& key) {
-        used.insert(key);
-        const auto it = j.find(key);
-        return it == j.end() ? nullptr : &*it;
-    }
-    std::string string(const std::string& key) {
-        const json* v = get(key);
-        if (v == nullptr || !v->is_string() || v->get<std::string>().empty()) fail(key, "must be a non-empty string");
-        return v->get<std::string>();
-    }
-    void done() const {
-        for (auto it = j.begin(); it != j.end(); ++it) {
-            if (!used.count(it.key())) fail(it.key(), "unknown key");
-        }
-    }
-};
-
-const std::map<std::string, codec::protocol_version> version_names{
-    {"3.1.1", codec::protocol_version::v3_1_1}, {"5", codec::protocol_version::v5}};
-
 // A value that is either the same for every version or an object keyed by version name.
-const json* for_version(row_reader& r, const json* v, const std::string& key, const std::string& version_name) {
+const json* for_version(fixture_object& r, const json* v, const std::string& key, const std::string& version_name) {
     if (v == nullptr) return nullptr;
     if (v->is_object() && !v->contains("type")) {
         for (auto it = v->begin(); it != v->end(); ++it) {
-            if (!version_names.count(it.key())) r.fail(key + "/" + it.key(), "unknown version (use \"3.1.1\" or \"5\")");
+            if (it.key() != "3.1.1" && it.key() != "5") r.fail(key + "/" + it.key(), "unknown version (use \"3.1.1\" or \"5\")");
         }
         const auto it = v->find(version_name);
         return it == v->end() ? nullptr : &*it;
@@ -290,7 +255,7 @@ const json* for_version(row_reader& r, const json* v, const std::string& key, co
 
 // Decodes the row's bytes (with placeholder values) as the broker would; returns the codec's view.
 // A row whose bytes are a valid packet the broker must accept is an error in the table.
-std::string check_row_bytes(row_reader& r, const std::string& tpl, codec::protocol_version version, bool first,
+std::string check_row_bytes(fixture_object& r, const std::string& tpl, codec::protocol_version version, bool first,
                             const std::string& key) {
     std::vector<std::uint8_t> bytes;
     try {
@@ -316,28 +281,17 @@ std::string check_row_bytes(row_reader& r, const std::string& tpl, codec::protoc
 }
 
 std::vector<case_def> load_malformed(const json& doc, const std::filesystem::path& file) {
-    row_reader top{doc, file, ""};
-    top.get("kind");
-    top.get("comment");
-    const json* rows = top.get("rows");
-    if (rows == nullptr || !rows->is_array() || rows->empty()) top.fail("rows", "must be a non-empty array");
-    top.done();
     std::vector<case_def> out;
-    std::set<std::string> names;
-    for (std::size_t i = 0; i < rows->size(); ++i) {
-        row_reader r{(*rows)[i], file, "/rows/" + std::to_string(i)};
-        if (!r.j.is_object()) r.fail("", "must be an object");
+    read_matrix_rows(doc, file, [](fixture_object&) {}, [&](fixture_object& r, const std::string& name) {
         malformed_row base;
-        base.name = r.string("name");
-        if (!names.insert(base.name).second) r.fail("name", "duplicate row name '" + base.name + "'");
+        base.name = name;
         const std::string title = r.string("title");
-        const json* hex = r.get("hex");
-        if (hex == nullptr) r.fail("hex", "missing");
-        if (const json* v = r.get("first")) {
+        const json* hex = &r.required("hex");
+        if (const json* v = r.optional("first")) {
             if (!v->is_boolean()) r.fail("first", "must be true or false");
             base.first = v->get<bool>();
         }
-        if (const json* v = r.get("reasons")) {
+        if (const json* v = r.optional("reasons")) {
             if (!v->is_array() || v->empty()) r.fail("reasons", "must be a non-empty array of 5.0 reason codes");
             for (const auto& code : *v) {
                 if (!code.is_number_unsigned() || code.get<std::uint64_t>() < 0x80 || code.get<std::uint64_t>() > 255) {
@@ -348,50 +302,29 @@ std::vector<case_def> load_malformed(const json& doc, const std::filesystem::pat
         } else {
             base.reasons = {codec::reason::malformed_packet, codec::reason::protocol_error};
         }
-        const json* or_reply = r.get("or_reply");
-        const json* level = r.get("level");
-        const json* statements = r.get("statements");
-        r.get("comment");
-        r.done();
-        if (statements == nullptr || !statements->is_object() || statements->empty()) {
-            r.fail("statements", "must be an object with a list of statement IDs per version: {\"3.1.1\": [...], \"5\": [...]}");
-        }
-        for (auto it = statements->begin(); it != statements->end(); ++it) {
-            const auto vn = version_names.find(it.key());
-            if (vn == version_names.end()) r.fail("statements/" + it.key(), "unknown version (use \"3.1.1\" or \"5\")");
-            const std::string key_path = "statements/" + it.key();
+        const json* or_reply = r.optional("or_reply");
+        case_info common;
+        read_level_and_needs(r, common);
+        for (const auto& v : read_statements_per_version(r)) {
             malformed_row row = base;
-            case_info info;
-            if (!it->is_array() || it->empty()) r.fail(key_path, "must be a non-empty array of statement IDs");
-            for (const auto& s : *it) {
-                if (!s.is_string()) r.fail(key_path, "must be an array of strings");
-                info.statements.push_back(s.get<std::string>());
-            }
-            const json* h = for_version(r, hex, "hex", it.key());
-            if (h == nullptr || !h->is_string()) r.fail("hex", "needs a byte template (a string) for version " + it.key());
+            case_info info = common;
+            info.statements = v.statements;
+            const json* h = for_version(r, hex, "hex", v.name);
+            if (h == nullptr || !h->is_string()) r.fail("hex", "needs a byte template (a string) for version " + v.name);
             row.bytes_template = h->get<std::string>();
-            row.codec_verdict = check_row_bytes(r, row.bytes_template, vn->second, row.first, "hex");
-            if (const json* reply = for_version(r, or_reply, "or_reply", it.key())) {
+            row.codec_verdict = check_row_bytes(r, row.bytes_template, v.version, row.first, "hex");
+            if (const json* reply = for_version(r, or_reply, "or_reply", v.name)) {
                 try {
                     pattern check(*reply);
                 } catch (const pattern_error& e) {
-                    throw fixture_error(file, r.path + "/or_reply" + e.path, e.what());
+                    throw fixture_error(file, r.path() + "/or_reply" + e.path, e.what());
                 }
                 row.or_reply = *reply;
             }
-            if (level != nullptr) {
-                const auto l = level->is_string() ? parse_level(level->get<std::string>()) : std::nullopt;
-                if (!l) r.fail("level", "must be \"MUST\", \"SHOULD\" or \"MAY\"");
-                info.lvl = *l;
-            }
-            info.id = std::string(vn->second == codec::protocol_version::v5 ? "v5/" : "v311/") + "malformed/" + row.name;
+            info.id = v.prefix + "malformed/" + row.name;
             info.title = title;
-            try {
-                info = validated(std::move(info), relative_source(file));
-            } catch (const std::invalid_argument& e) {
-                r.fail("name", e.what());
-            }
-            if (vn->second == codec::protocol_version::v5) {
+            info = validated_fixture_case(r, std::move(info));
+            if (v.version == codec::protocol_version::v5) {
                 // The reason code is a separate, SHOULD-level verdict (see run_row_reason_code).
                 case_info reason_info;
                 reason_info.id = info.id + "/reason-code";
@@ -399,18 +332,13 @@ std::vector<case_def> load_malformed(const json& doc, const std::filesystem::pat
                                     " that precedes the close carries the reason code 4.13.1 suggests";
                 reason_info.statements = {"MQTT-4.13.1-1"};
                 reason_info.lvl = info.lvl == level::may ? level::may : level::should;
-                try {
-                    reason_info = validated(std::move(reason_info), relative_source(file));
-                } catch (const std::invalid_argument& e) {
-                    r.fail("name", e.what());
-                }
-                out.push_back({std::move(reason_info), [row, must_case = info.id](case_context& t) {
+                out.push_back({validated_fixture_case(r, std::move(reason_info)), [row, must_case = info.id](case_context& t) {
                                    run_row_reason_code(t, row, must_case);
                                }});
             }
             out.push_back({std::move(info), [row](case_context& t) { run_row(t, row); }});
         }
-    }
+    });
     return out;
 }
 

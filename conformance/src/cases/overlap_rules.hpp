@@ -5,7 +5,7 @@
 // One body, driven by a table of rows that vary which two of the filters exact / '+' / '#' overlap,
 // which of them carries the higher QoS, and which is subscribed first. A broker that honours only the
 // first (or last) matching filter it visits - in subscription order or in its own matching order -
-// delivers at the lower QoS in at least one row. v311_subscribe.cpp and v5_subscribe.cpp register the
+// delivers at the lower QoS in at least one row. v311/3_3_publish.cpp and v5/3_3_overlapping_subscriptions.cpp register the
 // rows under each version's IDs and statement.
 #pragma once
 

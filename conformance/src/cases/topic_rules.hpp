@@ -1,7 +1,7 @@
 // Case bodies for the topic rules that read the same in 3.1.1 and 5.0 (section 4.7): '$'-topics and
 // leading wildcards, literal '$' filters, no normalisation, case-sensitive matching, U+FEFF kept,
-// multi-byte levels. v311_topic.cpp and
-// v5_topic.cpp register them under each version's IDs and statement numbers.
+// multi-byte levels. v311/4_7_topics.cpp and
+// v5/4_7_topics.cpp register them under each version's IDs and statement numbers.
 #pragma once
 
 #include <string>

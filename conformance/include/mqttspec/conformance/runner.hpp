@@ -55,7 +55,9 @@ struct run_options {
     std::vector<codec::protocol_version> versions;  // empty: every version the broker accepts
     std::string id_prefix = "mqttspec-";
     std::chrono::milliseconds base_timeout{2000};
-    std::string filter;        // glob over case IDs ('*' any run, '?' one char); empty: all
+    // Globs over case IDs ('*' any run, '?' one char), comma-separated: a case matching any is
+    // selected (--filter is repeatable; case IDs hold no comma). Empty: all.
+    std::string filter;
     // --section 3.3 / --statement MQTT-3.3.1-5 (repeatable): only cases citing a statement of one of
     // these sections (or subsections), or one of these statements. Empty: no restriction.
     std::vector<std::string> sections;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,17 @@ inline void check_setup(bool ok, std::string message, std::string expected, std:
 
 // The broker must end the connection:
 //   3.1.1: it closes the network connection (no packet first);
-//   5.0:   it closes, or it sends DISCONNECT with one of `reasons` (empty: any reason >= 0x80) and
-//          then closes (4.13). `statement` is the rule this enforces.
-void expect_connection_closed_or_disconnect(client& c, std::vector<std::uint8_t> reasons = {},
-                                            std::string statement = {});
+//   5.0:   it closes, or it sends one DISCONNECT with one of `reasons` (empty: any reason >= 0x80) and
+//          then closes (4.13); nothing may follow that DISCONNECT (MQTT-3.14.4-1).
+// `statement` is the rule this enforces. Returns the DISCONNECT when there was one, for a case that
+// judges its reason code or properties further.
+std::optional<received_packet> expect_connection_closed_or_disconnect(client& c, std::vector<std::uint8_t> reasons = {},
+                                                                      std::string statement = {});
+
+// SHOULD-level companion for 5.0 (4.13.1: "it SHOULD send a DISCONNECT packet containing the reason
+// code before closing"): the connection ends as above and the DISCONNECT came, with `named_reason`,
+// the reason code the standard names for this error.
+void expect_disconnect_reason_then_close(case_context& t, client& c, std::uint8_t named_reason, const std::string& statement);
 
 // The broker must reject a CONNECT:
 //   3.1.1: CONNACK with one of `return_codes` then close, or close without CONNACK when

@@ -1,7 +1,7 @@
 // MQTT 3.1.1, section 3.10 UNSUBSCRIBE: unsubscribe.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -44,10 +44,10 @@ MQTTSPEC_CASE(stops_delivery, {
     const auto sentinel = t.topic("sentinel");
     sub.subscribe(topic, 1);
     sub.subscribe(sentinel, 0);
-    v311::publish_qos1_acked(pub, topic, "before");
-    sub.acknowledge(v311::expect_publish(sub, topic, "before"));
+    helpers::publish_qos1_acked(pub, topic, "before");
+    sub.acknowledge(helpers::expect_publish(sub, topic, "before"));
     sub.unsubscribe(topic);
-    v311::publish_qos1_acked(pub, topic, "after");
+    helpers::publish_qos1_acked(pub, topic, "after");
     expect_no_delivery_unordered_marker(pub, sub, sentinel, 1, pattern(json{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "after"}}));
 }
 
@@ -84,7 +84,7 @@ MQTTSPEC_CASE(literal_comparison, {
     sub.subscribe(t.topic("x/+"), 0);
     sub.unsubscribe(t.topic("x/y"));
     pub.publish(t.topic("x/y"), "still-subscribed", 0);
-    v311::expect_publish(sub, t.topic("x/y"), "still-subscribed");
+    helpers::expect_publish(sub, t.topic("x/y"), "still-subscribed");
 }
 
 }  // namespace

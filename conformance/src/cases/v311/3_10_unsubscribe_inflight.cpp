@@ -1,7 +1,7 @@
 // 3.1.1 section 3.10 UNSUBSCRIBE: deliveries already begun survive the deletion of their subscription (3.10.4).
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -16,8 +16,8 @@ MQTTSPEC_CASE(started_qos2_delivery_completed, {
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 2);
     auto& pub = t.connect("pub");
-    v311::publish_qos2_completed(pub, topic, "begun");
-    const auto msg = v311::expect_publish(sub, topic, "begun", {{"qos", 2}});
+    helpers::publish_qos2_completed(pub, topic, "begun");
+    const auto msg = helpers::expect_publish(sub, topic, "begun", {{"qos", 2}});
     sub.unsubscribe(topic);
     const auto id = msg.as<codec::publish_packet>().packet_id;
     codec::pubrec_packet received;
@@ -43,13 +43,13 @@ MQTTSPEC_CASE(started_qos1_delivery_completed, {
     auto& sub = t.connect("sub", {.client_id = id, .clean_start = false});
     sub.subscribe(topic, 1);
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "begun");
-    const auto msg = v311::expect_publish(sub, topic, "begun", {{"qos", 1}});
+    helpers::publish_qos1_acked(pub, topic, "begun");
+    const auto msg = helpers::expect_publish(sub, topic, "begun", {{"qos", 1}});
     sub.unsubscribe(topic);
     // No PUBACK: the delivery is unfinished when the connection ends. Completing it means sending it
     // again on the resumed session (MQTT-4.4.0-1).
     sub.close();
-    const auto back = v311::connect_connack_first(t, "sub-again", {.client_id = id, .clean_start = false});
+    const auto back = helpers::connect_connack_first(t, "sub-again", {.client_id = id, .clean_start = false});
     const auto again = back.c.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "begun"},
                                       {"packet_id", msg.as<codec::publish_packet>().packet_id}});
     back.c.acknowledge(again);

@@ -4,8 +4,7 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "empty_client_id.hpp"
-#include "v311_helpers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {

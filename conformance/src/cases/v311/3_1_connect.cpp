@@ -4,8 +4,7 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "empty_client_id.hpp"
-#include "v311_helpers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -19,7 +18,7 @@ MQTTSPEC_CASE(protocol_level_unsupported, {
     connect.protocol_level = 0x07;  // no MQTT version uses level 7
     // Read raw: a broker that also speaks 5.0 may answer in the 5.0 layout, which the strict 3.1.1
     // decoder would reject before the close could be seen.
-    const auto reply = v5core::raw_exchange(t, "c", codec::encode(connect, codec::protocol_version::v3_1_1));
+    const auto reply = helpers::raw_exchange(t, "c", codec::encode(connect, codec::protocol_version::v3_1_1));
     const std::string expected = "CONNACK return code 0x01 (3.1.1 layout) or reason 0x84 (5.0 layout), Session Present 0, "
                                  "then close; or close without CONNACK (the 5.0 forms only from a broker that implements 5.0)";
     const std::string actual = (reply.bytes.empty() ? std::string("nothing") : codec::to_hex(reply.bytes)) +
@@ -128,13 +127,13 @@ MQTTSPEC_CASE(takeover_resumes_session, {
     auto& first = t.connect("first", {.clean_start = false});
     const auto topic = t.topic("t");
     first.subscribe(topic, 1);
-    auto [second, connack] = v311::connect_connack_first(t, "second", {.client_id = id, .clean_start = false});
+    auto [second, connack] = helpers::connect_connack_first(t, "second", {.client_id = id, .clean_start = false});
     first.expect_closed();
-    t.check(v311::session_present(connack), "the resumed session was not reported", "session_present true",
+    t.check(helpers::session_present(connack), "the resumed session was not reported", "session_present true",
             connack.as_json.dump(), "MQTT-3.2.2-2");
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "after-takeover");
-    const auto msg = v311::expect_publish(second, topic, "after-takeover", {{"qos", 1}});
+    helpers::publish_qos1_acked(pub, topic, "after-takeover");
+    const auto msg = helpers::expect_publish(second, topic, "after-takeover", {{"qos", 1}});
     second.acknowledge(msg);
 }
 

@@ -6,7 +6,7 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "invalid_connect_support.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -68,19 +68,19 @@ MQTTSPEC_CASE(session_keyed_by_client_id, {
     owner.subscribe(topic, 1);
     owner.disconnect();
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "queued-for-owner");
+    helpers::publish_qos1_acked(pub, topic, "queued-for-owner");
 
-    const auto other = v311::connect_connack_first(t, "other", {.client_id = other_id, .clean_start = false});
-    t.check(!v311::session_present(other.connack), "a Client Identifier differing only in letter case was given another client's session",
+    const auto other = helpers::connect_connack_first(t, "other", {.client_id = other_id, .clean_start = false});
+    t.check(!helpers::session_present(other.connack), "a Client Identifier differing only in letter case was given another client's session",
             "Session Present 0 for " + other_id, other.connack.as_json.dump(), "MQTT-3.1.3-2");
     other.c.barrier();
     other.c.expect_none({{"type", "PUBLISH"}, {"topic", topic}});
     other.c.disconnect();
 
-    const auto back = v311::connect_connack_first(t, "owner-again", {.client_id = owner_id, .clean_start = false});
-    t.check(v311::session_present(back.connack), "the owner's Client Identifier did not find its session",
+    const auto back = helpers::connect_connack_first(t, "owner-again", {.client_id = owner_id, .clean_start = false});
+    t.check(helpers::session_present(back.connack), "the owner's Client Identifier did not find its session",
             "Session Present 1 for " + owner_id, back.connack.as_json.dump(), "MQTT-3.1.3-2");
-    back.c.acknowledge(v311::expect_publish(back.c, topic, "queued-for-owner", {{"qos", 1}}));
+    back.c.acknowledge(helpers::expect_publish(back.c, topic, "queued-for-owner", {{"qos", 1}}));
 }
 
 // Sends CONNECT with `client_id` on a new connection `name`: the server either accepts it (return
@@ -134,7 +134,7 @@ MQTTSPEC_CASE(clean_session_after_validation, {
     first.subscribe(topic, 1);
     first.disconnect();
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "while-away");
+    helpers::publish_qos1_acked(pub, topic, "while-away");
 
     // Clean Session 1 with the reserved flag set: validation fails (MQTT-3.1.2-3), so 3.1.4 never
     // reaches its CleanSession step.
@@ -143,19 +143,19 @@ MQTTSPEC_CASE(clean_session_after_validation, {
                                                   invalid_connect::flaw::reserved_flag));
     expect_connect_rejected(invalid, {.return_codes = {}, .close_without_connack_allowed = true, .statement = "MQTT-3.1.2-3"});
 
-    const auto resumed = v311::connect_connack_first(t, "resumed", {.client_id = id, .clean_start = false});
-    t.check(v311::session_present(resumed.connack), "the session was discarded by a CONNECT that failed validation",
+    const auto resumed = helpers::connect_connack_first(t, "resumed", {.client_id = id, .clean_start = false});
+    t.check(helpers::session_present(resumed.connack), "the session was discarded by a CONNECT that failed validation",
             "Session Present 1", resumed.connack.as_json.dump(), "MQTT-3.1.4-3");
-    resumed.c.acknowledge(v311::expect_publish(resumed.c, topic, "while-away", {{"qos", 1}}));
+    resumed.c.acknowledge(helpers::expect_publish(resumed.c, topic, "while-away", {{"qos", 1}}));
     resumed.c.disconnect();
 
     // A valid CONNECT with Clean Session 1 discards the session (3.1.2.4), and its own ends with it.
-    const auto clean = v311::connect_connack_first(t, "clean", {.client_id = id});
-    t.check(!v311::session_present(clean.connack), "Clean Session 1 resumed the stored session", "Session Present 0",
+    const auto clean = helpers::connect_connack_first(t, "clean", {.client_id = id});
+    t.check(!helpers::session_present(clean.connack), "Clean Session 1 resumed the stored session", "Session Present 0",
             clean.connack.as_json.dump(), "MQTT-3.1.4-3");
     clean.c.disconnect();
-    const auto after = v311::connect_connack_first(t, "after", {.client_id = id, .clean_start = false});
-    t.check(!v311::session_present(after.connack), "a session survived a valid CONNECT with Clean Session 1",
+    const auto after = helpers::connect_connack_first(t, "after", {.client_id = id, .clean_start = false});
+    t.check(!helpers::session_present(after.connack), "a session survived a valid CONNECT with Clean Session 1",
             "Session Present 0", after.connack.as_json.dump(), "MQTT-3.1.4-3");
 }
 

@@ -1,13 +1,13 @@
 // MQTT 3.1.1, section 3.1 CONNECT: session.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using v311::connect_connack_first;
-using v311::session_present;
+using helpers::connect_connack_first;
+using helpers::session_present;
 
 MQTTSPEC_CASE(session_present_flags, {
     .id = "v311/session/session-present",
@@ -37,8 +37,8 @@ MQTTSPEC_CASE(subscriptions_survive, {
     sub.disconnect();
     auto again = connect_connack_first(t, "sub2", {.client_id = id, .clean_start = false});
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "live-after-reconnect");
-    const auto msg = v311::expect_publish(again.c, topic, "live-after-reconnect", {{"qos", 1}});
+    helpers::publish_qos1_acked(pub, topic, "live-after-reconnect");
+    const auto msg = helpers::expect_publish(again.c, topic, "live-after-reconnect", {{"qos", 1}});
     again.c.acknowledge(msg);
 }
 
@@ -52,9 +52,9 @@ void queued_while_offline(case_context& t, std::uint8_t qos) {
     sub.disconnect();
     auto& pub = t.connect("pub");
     if (qos == 1) {
-        v311::publish_qos1_acked(pub, topic, "queued");
+        helpers::publish_qos1_acked(pub, topic, "queued");
     } else {
-        v311::publish_qos2_completed(pub, topic, "queued");
+        helpers::publish_qos2_completed(pub, topic, "queued");
     }
     // The session may receive the message only once the broker handled the disconnect; the
     // publisher's acknowledgement alone does not prove that. Reconnecting does: the broker either
@@ -62,7 +62,7 @@ void queued_while_offline(case_context& t, std::uint8_t qos) {
     auto again = connect_connack_first(t, "sub2", {.client_id = id, .clean_start = false});
     t.check(session_present(again.connack), "the stored session was not resumed", "session_present true",
             again.connack.as_json.dump(), "MQTT-3.2.2-2");
-    const auto msg = v311::expect_publish(again.c, topic, "queued", {{"qos", qos}});
+    const auto msg = helpers::expect_publish(again.c, topic, "queued", {{"qos", qos}});
     again.c.acknowledge(msg);
 }
 
@@ -106,7 +106,7 @@ MQTTSPEC_CASE(clean_session_discards, {
     const auto sentinel = t.topic("sentinel");
     again.c.subscribe(sentinel, 0);
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "to-discarded-subscription");
+    helpers::publish_qos1_acked(pub, topic, "to-discarded-subscription");
     expect_no_delivery_unordered_marker(pub, again.c, sentinel, 1, pattern(json{{"type", "PUBLISH"}, {"topic", topic}}));
 }
 

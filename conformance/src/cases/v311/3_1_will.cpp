@@ -2,7 +2,7 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "keepalive_timing.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -10,13 +10,8 @@ namespace {
 // Client `name` with a Will on `topic`; the strings live as long as the case (t.topic copies).
 client& connect_with_will(case_context& t, const std::string& name, const std::string& topic, const std::string& payload,
                           std::uint8_t qos = 0, bool retain = false, std::uint16_t keep_alive = 60) {
-    codec::will_message will;
-    will.topic = topic;
-    will.payload = payload;
-    will.qos = qos;
-    will.retain = retain;
     connect_options o;
-    o.will = will;
+    o.will = helpers::will(topic, payload, qos, retain);
     o.keep_alive = keep_alive;
     return t.connect(name, o);
 }
@@ -56,7 +51,7 @@ MQTTSPEC_CASE(will_qos1, {
     sub.subscribe(topic, 1);
     auto& dying = connect_with_will(t, "dying", topic, "gone-qos1", 1);
     dying.close();
-    sub.acknowledge(v311::expect_publish(sub, topic, "gone-qos1", {{"qos", 1}}));
+    sub.acknowledge(helpers::expect_publish(sub, topic, "gone-qos1", {{"qos", 1}}));
 }
 
 MQTTSPEC_CASE(will_not_on_disconnect, {

@@ -4,7 +4,7 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "overlap_rules.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -54,8 +54,8 @@ MQTTSPEC_CASE(qos2_flow, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("t");
     sub.subscribe(topic, 2);
-    v311::publish_qos2_completed(pub, topic, "exactly-once");
-    const auto msg = v311::expect_publish(sub, topic, "exactly-once", {{"qos", 2}, {"dup", false}});
+    helpers::publish_qos2_completed(pub, topic, "exactly-once");
+    const auto msg = helpers::expect_publish(sub, topic, "exactly-once", {{"qos", 2}, {"dup", false}});
     const auto id = msg.as<codec::publish_packet>().packet_id;
     codec::pubrec_packet rec;
     rec.packet_id = id;
@@ -87,7 +87,7 @@ MQTTSPEC_CASE(incoming_dup_not_copied, {
     pub.send(p);
     pub.expect({{"type", "PUBACK"}, {"packet_id", 3}});
     // 3.3.1.1: the outgoing DUP flag is set only when the server itself re-delivers.
-    const auto msg = v311::expect_publish(sub, topic, "dup-in", {{"dup", false}});
+    const auto msg = helpers::expect_publish(sub, topic, "dup-in", {{"dup", false}});
     sub.acknowledge(msg);
 }
 

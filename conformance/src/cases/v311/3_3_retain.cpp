@@ -6,7 +6,7 @@
 // while one that never sends it can never fail falsely.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -25,12 +25,12 @@ MQTTSPEC_CASE(retained_for_new_subscriber, {
     t.retained_on(topic);
     {
         auto& pub = t.connect("pub");
-        v311::publish_qos1_acked(pub, topic, "stored", true);
+        helpers::publish_qos1_acked(pub, topic, "stored", true);
         pub.disconnect();  // its (clean) session ends; the retained message must not (3.1.2.4)
     }
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 1);
-    const auto msg = v311::expect_publish(sub, topic, "stored", {{"retain", true}, {"qos", 1}});
+    const auto msg = helpers::expect_publish(sub, topic, "stored", {{"retain", true}, {"qos", 1}});
     sub.acknowledge(msg);
 }
 
@@ -43,8 +43,8 @@ MQTTSPEC_CASE(retained_replaced, {
     const auto topic = t.topic("t");
     t.retained_on(topic);
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "old", true);
-    v311::publish_qos1_acked(pub, topic, "new", true);
+    helpers::publish_qos1_acked(pub, topic, "old", true);
+    helpers::publish_qos1_acked(pub, topic, "new", true);
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 0);
     sub.expect(retained_copy(topic, "new"));
@@ -60,8 +60,8 @@ MQTTSPEC_CASE(retained_cleared, {
     const auto topic = t.topic("t");
     t.retained_on(topic);
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "to-clear", true);
-    v311::publish_qos1_acked(pub, topic, "", true);
+    helpers::publish_qos1_acked(pub, topic, "to-clear", true);
+    helpers::publish_qos1_acked(pub, topic, "", true);
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 0);
     // Neither the old message nor an empty retained one may arrive before the live sentinel.
@@ -79,7 +79,7 @@ MQTTSPEC_CASE(empty_retained_forwarded, {
     auto& sub = t.connect("sub");
     auto& pub = t.connect("pub");
     sub.subscribe(topic, 0);
-    v311::publish_qos1_acked(pub, topic, "", true);
+    helpers::publish_qos1_acked(pub, topic, "", true);
     sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", ""}, {"retain", false}});
 }
 
@@ -94,10 +94,10 @@ MQTTSPEC_CASE(live_retain_flag_cleared, {
     auto& sub = t.connect("sub");
     auto& pub = t.connect("pub");
     sub.subscribe(topic, 1);
-    v311::publish_qos1_acked(pub, topic, "live", true);
+    helpers::publish_qos1_acked(pub, topic, "live", true);
     // The message whatever its flag, then the flag: a copy with RETAIN 1 is this rule broken, not a
     // message that never came.
-    const auto msg = v311::expect_publish(sub, topic, "live");
+    const auto msg = helpers::expect_publish(sub, topic, "live");
     sub.acknowledge(msg);
     t.check(!msg.as<codec::publish_packet>().retain, "a message forwarded to an established subscription kept RETAIN 1",
             "RETAIN 0", msg.as_json.dump(), "MQTT-3.3.1-9");
@@ -112,8 +112,8 @@ MQTTSPEC_CASE(non_retained_keeps_retained, {
     const auto topic = t.topic("t");
     t.retained_on(topic);
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "stored", true);
-    v311::publish_qos1_acked(pub, topic, "transient", false);
+    helpers::publish_qos1_acked(pub, topic, "stored", true);
+    helpers::publish_qos1_acked(pub, topic, "transient", false);
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 0);
     sub.expect(retained_copy(topic, "stored"));
@@ -129,7 +129,7 @@ MQTTSPEC_CASE(qos0_retained_replaces, {
     const auto topic = t.topic("t");
     t.retained_on(topic);
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "qos1-old", true);
+    helpers::publish_qos1_acked(pub, topic, "qos1-old", true);
     pub.publish(topic, "qos0-new", 0, true);
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 1);
@@ -147,10 +147,10 @@ MQTTSPEC_CASE(retained_qos_kept, {
     const auto topic = t.topic("t");
     t.retained_on(topic);
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "at-qos1", true);
+    helpers::publish_qos1_acked(pub, topic, "at-qos1", true);
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 2);
-    const auto msg = v311::expect_publish(sub, topic, "at-qos1", {{"retain", true}, {"qos", 1}});
+    const auto msg = helpers::expect_publish(sub, topic, "at-qos1", {{"retain", true}, {"qos", 1}});
     sub.acknowledge(msg);
 }
 
@@ -164,8 +164,8 @@ MQTTSPEC_CASE(retained_wildcard, {
     t.retained_on(one);
     t.retained_on(two);
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, one, "first", true);
-    v311::publish_qos1_acked(pub, two, "second", true);
+    helpers::publish_qos1_acked(pub, one, "first", true);
+    helpers::publish_qos1_acked(pub, two, "second", true);
     auto& sub = t.connect("sub");
     sub.subscribe(t.topic("r/+"), 0);
     sub.expect(retained_copy(one, "first"));

@@ -1,7 +1,8 @@
 // MQTT 3.1.1, section 3.8 SUBSCRIBE: subscribe.
+#include "delivery_rules.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -69,11 +70,11 @@ MQTTSPEC_CASE(multiple_filters_in_order, {
     for (std::size_t i = 0; i < 3; ++i) {
         if (codes[i] == 0x80) continue;
         if (t.caps().maximum_qos >= 2) {
-            v311::publish_qos2_completed(pub, topics[i], "p" + std::to_string(i));
+            helpers::publish_qos2_completed(pub, topics[i], "p" + std::to_string(i));
         } else {
             pub.publish(topics[i], "p" + std::to_string(i), 0);
         }
-        const auto msg = v311::expect_publish(sub, topics[i], "p" + std::to_string(i));
+        const auto msg = helpers::expect_publish(sub, topics[i], "p" + std::to_string(i));
         const std::uint8_t want = t.caps().maximum_qos >= 2 ? codes[i] : 0;
         t.check(msg.as<codec::publish_packet>().qos == want, "a message was delivered at another QoS than its filter was granted",
                 "qos " + std::to_string(want), msg.as_json.dump(), "MQTT-3.8.4-6");
@@ -82,24 +83,12 @@ MQTTSPEC_CASE(multiple_filters_in_order, {
 }
 
 MQTTSPEC_CASE(resubscribe_replaces, {
-    .id = "v311/subscribe/resubscribe-replaces",
-    .title = "Subscribing again to an identical Topic Filter replaces the subscription: one copy, at the new QoS",
+    .id = "v311/subscribe/identical-filter-replaces",
+    .title = "Subscribing again to an identical Topic Filter replaces the subscription: one copy per message, at the new QoS",
     .statements = {"MQTT-3.8.4-3"},
     .needs = {requirement::qos1},
 }) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("t");
-    sub.subscribe(topic, 0);
-    const auto suback = sub.subscribe(topic, 1);
-    const auto granted = suback.as<codec::suback_packet>().reason_codes.at(0);
-    v311::publish_qos1_acked(pub, topic, "replaced");
-    const auto copies = expect_copies(pub, sub, topic, 1,
-                                      pattern(json{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "replaced"}}), 1, 1);
-    t.check(copies[0].as<codec::publish_packet>().qos == std::min<std::uint8_t>(granted, 1),
-            "the message was delivered at the QoS of the replaced subscription", "qos " + std::to_string(std::min<std::uint8_t>(granted, 1)),
-            copies[0].as_json.dump(), "MQTT-3.8.4-3");
-    sub.acknowledge(copies[0]);
+    delivery_rules::identical_filter_replaces(t, "MQTT-3.8.4-3");
 }
 
 MQTTSPEC_CASE(resubscribe_resends_retained, {
@@ -112,11 +101,11 @@ MQTTSPEC_CASE(resubscribe_resends_retained, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("t");
     t.retained_on(topic);
-    v311::publish_qos1_acked(pub, topic, "kept", true);
+    helpers::publish_qos1_acked(pub, topic, "kept", true);
     sub.subscribe(topic, 0);
-    v311::expect_publish(sub, topic, "kept", {{"retain", true}});
+    helpers::expect_publish(sub, topic, "kept", {{"retain", true}});
     sub.subscribe(topic, 0);
-    v311::expect_publish(sub, topic, "kept", {{"retain", true}});
+    helpers::expect_publish(sub, topic, "kept", {{"retain", true}});
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -46,7 +46,7 @@ MQTTSPEC_CASE(wildcard_refused_or_honoured, {
             continue;
         }
         granted.push_back(i);
-        v311::publish_qos1_acked(pub, probes[i].topic, probes[i].payload);
+        helpers::publish_qos1_acked(pub, probes[i].topic, probes[i].payload);
     }
     for (const auto i : granted) {
         const auto msg = sub.expect({{"type", "PUBLISH"}, {"topic", probes[i].topic}, {"payload", probes[i].payload}});

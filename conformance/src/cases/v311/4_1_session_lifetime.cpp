@@ -2,7 +2,7 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "invalid_connect_support.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -39,8 +39,8 @@ MQTTSPEC_CASE(session_lasts_while_connected, {
     }
     holder.barrier();
     auto& pub = t.connect("pub");
-    v311::publish_qos1_acked(pub, topic, "still-subscribed");
-    holder.acknowledge(v311::expect_publish(holder, topic, "still-subscribed", {{"qos", 1}}));
+    helpers::publish_qos1_acked(pub, topic, "still-subscribed");
+    holder.acknowledge(helpers::expect_publish(holder, topic, "still-subscribed", {{"qos", 1}}));
 }
 
 }  // namespace

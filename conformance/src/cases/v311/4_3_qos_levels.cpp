@@ -3,88 +3,41 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "overlap_rules.hpp"
-#include "v311_helpers.hpp"
+#include "delivery_rules.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-MQTTSPEC_CASE(qos2_duplicate_not_redelivered, {
-    .id = "v311/publish/qos2-duplicate-not-redelivered",
+MQTTSPEC_CASE(qos2_duplicate_delivered_once, {
+    .id = "v311/qos2/duplicate-before-pubrel-delivered-once",
     .title = "A QoS 2 PUBLISH repeated before PUBREL is answered with PUBREC again and not delivered twice",
     .statements = {"MQTT-4.3.3-2"},
     .needs = {requirement::qos2},
 }) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("t");
-    sub.subscribe(topic, 0);
-    codec::publish_packet p;
-    p.qos = 2;
-    p.topic = topic;
-    p.packet_id = 10;
-    p.payload = "once-only";
-    pub.send(p);
-    pub.expect_next({{"type", "PUBREC"}, {"packet_id", 10}});
-    p.dup = true;  // the client's re-send
-    pub.send(p);
-    pub.expect_next({{"type", "PUBREC"}, {"packet_id", 10}});
-    codec::pubrel_packet rel;
-    rel.packet_id = 10;
-    pub.send(rel);
-    pub.expect_next({{"type", "PUBCOMP"}, {"packet_id", 10}});
-    expect_copies(pub, sub, topic, 2, pattern(json{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "once-only"}}), 1, 1);
+    delivery_rules::qos2_duplicate_delivered_once(t);
 }
 
+
 MQTTSPEC_CASE(qos1_packet_id_reuse, {
-    .id = "v311/publish/qos1-packet-id-reuse-is-new-message",
-    .title = "After its PUBACK, a QoS 1 Packet Identifier used again carries a new message, which is delivered too",
+    .id = "v311/qos1/packet-id-reuse-after-puback",
+    .title = "After PUBACK, a PUBLISH reusing the Packet Identifier is a new message, even with DUP 1, and is delivered too",
     .statements = {"MQTT-4.3.2-2"},
     .needs = {requirement::qos1},
 }) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("t");
-    sub.subscribe(topic, 0);
-    for (const char* payload : {"first", "second"}) {
-        codec::publish_packet p;
-        p.qos = 1;
-        p.topic = topic;
-        p.packet_id = 7;
-        p.payload = payload;
-        pub.send(p);
-        pub.expect_next({{"type", "PUBACK"}, {"packet_id", 7}});
-    }
-    v311::expect_publish(sub, topic, "first");
-    v311::expect_publish(sub, topic, "second");
+    delivery_rules::packet_id_reuse_is_new_message(t, 1);
 }
 
+
 MQTTSPEC_CASE(qos2_packet_id_reuse, {
-    .id = "v311/publish/qos2-packet-id-reuse-is-new-message",
-    .title = "After its PUBCOMP, a QoS 2 Packet Identifier used again carries a new message, which is delivered too",
+    .id = "v311/qos2/packet-id-reuse-after-pubcomp",
+    .title = "After PUBCOMP, a QoS 2 PUBLISH reusing the Packet Identifier is a new message and is delivered too",
     .statements = {"MQTT-4.3.3-2"},
     .needs = {requirement::qos2},
 }) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("t");
-    sub.subscribe(topic, 0);
-    for (const char* payload : {"first", "second"}) {
-        codec::publish_packet p;
-        p.qos = 2;
-        p.topic = topic;
-        p.packet_id = 9;
-        p.payload = payload;
-        pub.send(p);
-        pub.expect_next({{"type", "PUBREC"}, {"packet_id", 9}});
-        codec::pubrel_packet rel;
-        rel.packet_id = 9;
-        pub.send(rel);
-        pub.expect_next({{"type", "PUBCOMP"}, {"packet_id", 9}});
-    }
-    v311::expect_publish(sub, topic, "first");
-    v311::expect_publish(sub, topic, "second");
+    delivery_rules::packet_id_reuse_is_new_message(t, 2);
 }
+
 
 MQTTSPEC_CASE(server_packet_ids_distinct, {
     .id = "v311/publish/server-packet-ids-unused",
@@ -97,10 +50,10 @@ MQTTSPEC_CASE(server_packet_ids_distinct, {
     const auto topic = t.topic("t");
     sub.subscribe(topic, 1);
     constexpr int count = 5;
-    for (int i = 0; i < count; ++i) v311::publish_qos1_acked(pub, topic, "m" + std::to_string(i));
+    for (int i = 0; i < count; ++i) helpers::publish_qos1_acked(pub, topic, "m" + std::to_string(i));
     // The broker may send one message at a time and wait for each PUBACK (it announces no window):
     // compare the identifiers of those it has sent unacknowledged, the first at least.
-    std::vector<received_packet> held{v311::expect_publish(sub, topic, "m0", {{"qos", 1}, {"dup", false}})};
+    std::vector<received_packet> held{helpers::expect_publish(sub, topic, "m0", {{"qos", 1}, {"dup", false}})};
     sub.barrier();
     for (auto& m : sub.take_all({{"type", "PUBLISH"}, {"topic", topic}})) held.push_back(std::move(m));
     std::set<std::uint16_t> ids;

@@ -1,14 +1,13 @@
 // MQTT 3.1.1, section 4.4 Message delivery retry: message redelivery.
-#include "delivery_support.hpp"
+#include "case_helpers.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v311_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using v311::connect_connack_first;
-using v311::session_present;
+using helpers::connect_connack_first;
+using helpers::session_present;
 
 // Subscribes `id` (Clean Session 0) at `qos`, has a message published to it and returns the first
 // connection with the delivered PUBLISH not acknowledged.
@@ -23,11 +22,11 @@ unacked_delivery deliver_unacknowledged(case_context& t, std::uint8_t qos, const
     sub.subscribe(topic, qos);
     auto& pub = t.connect("pub");
     if (qos == 1) {
-        v311::publish_qos1_acked(pub, topic, payload);
+        helpers::publish_qos1_acked(pub, topic, payload);
     } else {
-        v311::publish_qos2_completed(pub, topic, payload);
+        helpers::publish_qos2_completed(pub, topic, payload);
     }
-    auto msg = v311::expect_publish(sub, topic, payload, {{"qos", qos}, {"dup", false}});
+    auto msg = helpers::expect_publish(sub, topic, payload, {{"qos", qos}, {"dup", false}});
     return {sub, msg, pub};
 }
 
@@ -42,7 +41,7 @@ MQTTSPEC_CASE(qos1_resent_with_dup, {
     const auto id = msg.as<codec::publish_packet>().packet_id;
     sub.close();  // network failure: no PUBACK, no DISCONNECT
     auto again = connect_connack_first(t, "sub2", {.client_id = t.client_id("sub"), .clean_start = false});
-    const auto resent = v311::expect_publish(again.c, topic, "unacked-1", {{"qos", 1}});
+    const auto resent = helpers::expect_publish(again.c, topic, "unacked-1", {{"qos", 1}});
     t.check(resent.as<codec::publish_packet>().packet_id == id, "the message was re-sent with another Packet Identifier",
             "packet_id " + std::to_string(id), resent.as_json.dump(), "MQTT-4.4.0-1");
     t.check(resent.as<codec::publish_packet>().dup, "the re-delivered PUBLISH has DUP 0", "dup true",
@@ -61,7 +60,7 @@ MQTTSPEC_CASE(qos2_publish_resent_with_dup, {
     const auto id = msg.as<codec::publish_packet>().packet_id;
     sub.close();
     auto again = connect_connack_first(t, "sub2", {.client_id = t.client_id("sub"), .clean_start = false});
-    const auto resent = v311::expect_publish(again.c, topic, "unacked-2", {{"qos", 2}});
+    const auto resent = helpers::expect_publish(again.c, topic, "unacked-2", {{"qos", 2}});
     t.check(resent.as<codec::publish_packet>().packet_id == id, "the message was re-sent with another Packet Identifier",
             "packet_id " + std::to_string(id), resent.as_json.dump(), "MQTT-4.4.0-1");
     t.check(resent.as<codec::publish_packet>().dup, "the re-delivered PUBLISH has DUP 0", "dup true",
@@ -104,15 +103,15 @@ MQTTSPEC_CASE(resend_order, {
     sub.subscribe(topic, 1);
     auto& pub = t.connect("pub");
     std::vector<std::uint16_t> ids;
-    for (int i = 1; i <= 3; ++i) v311::publish_qos1_acked(pub, topic, "m" + std::to_string(i));
+    for (int i = 1; i <= 3; ++i) helpers::publish_qos1_acked(pub, topic, "m" + std::to_string(i));
     // The broker may keep fewer messages in flight than were published (4.6 lets it send one at a
     // time): those it sent before the network loss are the ones it must re-send.
-    const auto held = delivery::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
+    const auto held = helpers::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
     for (std::size_t i = 0; i < held.size(); ++i) {
         const auto wanted = "m" + std::to_string(i + 1);
         t.check(i < 3 && held[i].as_json.value("payload", "") == wanted, "the messages were first sent out of order",
                 "payload " + wanted, held[i].as_json.dump(), "MQTT-4.6.0-6");
-        ids.push_back(delivery::packet_id_of(held[i]));
+        ids.push_back(helpers::packet_id_of(held[i]));
     }
     sub.close();
     auto again = connect_connack_first(t, "sub2", {.client_id = t.client_id("sub"), .clean_start = false});

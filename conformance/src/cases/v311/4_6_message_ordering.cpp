@@ -4,7 +4,7 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "overlap_rules.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -21,8 +21,8 @@ void ordered(case_context& t, std::uint8_t qos) {
     for (int i = 0; i < count; ++i) {
         const auto payload = "m" + std::to_string(i);
         if (qos == 0) pub.publish(topic, payload, 0);
-        if (qos == 1) v311::publish_qos1_acked(pub, topic, payload);
-        if (qos == 2) v311::publish_qos2_completed(pub, topic, payload);
+        if (qos == 1) helpers::publish_qos1_acked(pub, topic, payload);
+        if (qos == 2) helpers::publish_qos2_completed(pub, topic, payload);
     }
     for (int i = 0; i < count; ++i) {
         const auto msg = sub.expect_next({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "m" + std::to_string(i)}});

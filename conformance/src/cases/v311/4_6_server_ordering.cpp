@@ -5,7 +5,7 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v311_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -20,8 +20,8 @@ MQTTSPEC_CASE(pubrel_in_pubrec_order, {
     auto& sub = t.connect("sub");
     sub.subscribe(topic, 2);
     auto& pub = t.connect("pub");
-    v311::publish_qos2_completed(pub, topic, "m1");
-    v311::publish_qos2_completed(pub, topic, "m2");
+    helpers::publish_qos2_completed(pub, topic, "m1");
+    helpers::publish_qos2_completed(pub, topic, "m2");
     // Both deliveries unanswered at once. 3.1.1 lets a server keep fewer in flight (4.4 / 4.6: it may
     // hold the next message until the previous one is acknowledged): then PUBRECs have one order only.
     std::vector<received_packet> delivered;

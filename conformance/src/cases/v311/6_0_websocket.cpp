@@ -1,5 +1,5 @@
-// MQTT over WebSocket (section 6); the bodies are shared with the other version (websocket_support.hpp).
-#include "websocket_support.hpp"
+// MQTT over WebSocket (section 6); the bodies are shared with the other version (websocket_rules.hpp).
+#include "websocket_rules.hpp"
 
 namespace mqttspec::conformance {
 namespace {

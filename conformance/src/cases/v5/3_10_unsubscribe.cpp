@@ -3,12 +3,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 // 3.11.3: the Unsubscribe Reason Codes. MQTT-3.11.3-2 requires one of these per filter; which one a
 // server picks for a filter with no subscription (0x11 is the code the table describes) is judged

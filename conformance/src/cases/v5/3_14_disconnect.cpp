@@ -5,16 +5,14 @@
 // fixed waits.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
-using v5core::await_close_after_disconnect;
-using v5core::disconnect_and_await_close;
-using namespace v5feat;
+using namespace helpers;
+using helpers::await_close_after_disconnect;
+using helpers::disconnect_and_await_close;
 using namespace std::chrono_literals;
 
 MQTTSPEC_CASE(malformed_disconnect_keeps_will, {
@@ -47,7 +45,7 @@ MQTTSPEC_CASE(server_disconnect_then_close, {
     bytes.push_back(0xC0);
     bytes.push_back(0x00);
     c.send_raw(bytes);
-    const auto disconnect = expect_close_maybe_disconnect(c, malformed_reasons, "MQTT-4.13.1-1");
+    const auto disconnect = expect_connection_closed_or_disconnect(c, malformed_reasons, "MQTT-4.13.1-1");
     if (!disconnect) t.skip("the broker closed without sending DISCONNECT, so there is nothing after one to judge");
 }
 
@@ -59,7 +57,7 @@ MQTTSPEC_CASE(disconnect_nonzero_after_zero_reason, {
 }) {
     auto& c = t.connect("c");
     disconnect_with_expiry_after_zero(c);
-    expect_error_close_with_reason(t, c, 0x82, "MQTT-4.13.1-1");
+    expect_disconnect_reason_then_close(t, c, 0x82, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(server_disconnect_without_expiry, {

@@ -3,14 +3,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
-using namespace v5core;
+using namespace helpers;
 
 MQTTSPEC_CASE(auth_data_without_method, {
     .id = "v5/auth/data-without-method-rejected",
@@ -86,13 +84,13 @@ MQTTSPEC_CASE(bad_protocol_name, {
 MQTTSPEC_CASE(password_flag_without_password, {
     .id = "v5/connect/password-flag-without-password",
     .title = "A CONNECT with Password Flag 1 but no Password in the payload is malformed: the server closes the connection",
-    .statements = {"MQTT-3.1.2-19", "MQTT-3.1.4-1"},
+    .statements = {"MQTT-3.1.4-1", "MQTT-3.1.2-19"},
 }) {
     auto& c = t.open("c");
     connect_options o;
     o.credentials = false;
     c.send_raw(connect_with_flag_bits(t, "c", o, 0x40));
-    expect_connect_rejected(c, connect_refusal("MQTT-3.1.2-19"));
+    expect_connect_rejected(c, connect_refusal("MQTT-3.1.4-1"));
 }
 
 MQTTSPEC_CASE(client_id_23_alphanumeric, {

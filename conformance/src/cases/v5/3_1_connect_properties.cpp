@@ -4,13 +4,12 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "empty_client_id.hpp"
-#include "v5_core_support.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 
 std::string assigned_id(case_context& t, const std::string& name) {
     const auto* p = codec::find(connack_of(t, name).properties, property_id::assigned_client_identifier);
@@ -58,7 +57,7 @@ MQTTSPEC_CASE(assigned_id_resumable, {
     t.session_kept(id);
     c.subscribe(t.topic("t"), 1);
     // Reconnect only once the broker has closed this connection (and so stored the session).
-    v5core::disconnect_and_await_close(t, c);
+    helpers::disconnect_and_await_close(t, c);
     connect_options back;
     back.client_id = id;
     back.clean_start = false;

@@ -4,12 +4,12 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "keepalive_timing.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 MQTTSPEC_CASE(idle_closed, {
     .id = "v5/keepalive/idle-connection-closed",

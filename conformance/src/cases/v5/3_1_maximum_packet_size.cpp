@@ -1,12 +1,12 @@
 // MQTT 5.0, section 3.1 CONNECT: maximum packet size.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 
 // The 600-byte payload these cases publish must itself fit in the broker's Maximum Packet Size
 // (MQTT-3.2.2-15 binds the client): skip on a broker that announced less.

@@ -1,16 +1,14 @@
 // MQTT 5.0, section 3.1 CONNECT: session.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
-using v5core::await_close_after_disconnect;
-using v5core::disconnect_and_await_close;
-using namespace v5feat;
+using namespace helpers;
+using helpers::await_close_after_disconnect;
+using helpers::disconnect_and_await_close;
 using namespace std::chrono_literals;
 
 MQTTSPEC_CASE(clean_start_discards, {

@@ -1,12 +1,12 @@
 // MQTT 5.0, section 3.1 CONNECT: takeover.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 MQTTSPEC_CASE(existing_closed, {
     .id = "v5/takeover/existing-connection-closed",
@@ -17,7 +17,7 @@ MQTTSPEC_CASE(existing_closed, {
     connect_options o;
     o.client_id = t.client_id("first");
     auto& second = t.connect("second", o);
-    expect_close_maybe_disconnect(first, {codec::reason::session_taken_over}, "MQTT-3.1.4-3");
+    expect_connection_closed_or_disconnect(first, {codec::reason::session_taken_over}, "MQTT-3.1.4-3");
     second.barrier();  // the new connection is the one that lives on
 }
 
@@ -38,7 +38,7 @@ MQTTSPEC_CASE(session_continues, {
     t.check(t.connack("second").as<codec::connack_packet>().session_present,
             "Session Present is 0 although the session was taken over with Clean Start 0", "session_present true",
             t.connack("second").as_json.dump(), "MQTT-3.2.2-3");
-    expect_close_maybe_disconnect(first, {codec::reason::session_taken_over}, "MQTT-3.1.4-3");
+    expect_connection_closed_or_disconnect(first, {codec::reason::session_taken_over}, "MQTT-3.1.4-3");
     auto& pub = t.connect("pub");
     const auto id = pub.publish(topic, "to-new-connection", 1);
     pub.expect({{"type", "PUBACK"}, {"packet_id", id}});

@@ -2,12 +2,12 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "keepalive_timing.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 // A subscriber to the will topic, connected before the will's owner.
 struct will_watch {
@@ -111,7 +111,7 @@ MQTTSPEC_CASE(takeover_will, {
     connect_options again;
     again.client_id = t.client_id("first");
     t.connect("second", again);
-    expect_close_maybe_disconnect(first, {codec::reason::session_taken_over}, "MQTT-3.1.4-3");
+    expect_connection_closed_or_disconnect(first, {codec::reason::session_taken_over}, "MQTT-3.1.4-3");
     w.sub->expect({{"type", "PUBLISH"}, {"topic", w.topic}, {"payload", "taken-over"}});
 }
 

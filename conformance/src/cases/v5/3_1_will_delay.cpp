@@ -5,12 +5,12 @@
 // fixed waits.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 using namespace std::chrono_literals;
 
 MQTTSPEC_CASE(will_deferred, {

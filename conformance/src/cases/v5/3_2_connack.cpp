@@ -1,12 +1,12 @@
 // MQTT 5.0, section 3.2 CONNACK: connack.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 MQTTSPEC_CASE(connack_first, {
     .id = "v5/connack/sent-before-other-packets",

@@ -4,12 +4,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 
 std::uint8_t limited_maximum_qos(case_context& t) {
     const auto q = t.caps().maximum_qos;
@@ -30,7 +30,7 @@ MQTTSPEC_CASE(publish_above_maximum_qos, {
     auto& pub = t.connect("pub");
     pub.publish(t.topic("t"), "x", static_cast<std::uint8_t>(q + 1));
     // 3.2.2.3.4: the server "uses DISCONNECT with Reason Code 0x9B (QoS not supported)".
-    expect_error_close(pub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(pub, {}, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(publish_above_maximum_qos_reason, {
@@ -42,7 +42,7 @@ MQTTSPEC_CASE(publish_above_maximum_qos_reason, {
     const auto q = limited_maximum_qos(t);
     auto& pub = t.connect("pub");
     pub.publish(t.topic("t"), "x", static_cast<std::uint8_t>(q + 1));
-    expect_error_close_with_reason(t, pub, 0x9B, "MQTT-4.13.1-1");
+    expect_disconnect_reason_then_close(t, pub, 0x9B, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(subscribe_above_maximum_qos, {
@@ -87,7 +87,7 @@ MQTTSPEC_CASE(retained_publish_unavailable, {
     t.retained_on(topic);  // in case the broker stores it after all
     pub.publish(topic, "x", 0, true);
     // 3.2.2.3.5: the server "uses DISCONNECT with Reason Code of 0x9A (Retain not supported)".
-    expect_error_close(pub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(pub, {}, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(retained_publish_unavailable_reason, {
@@ -101,7 +101,7 @@ MQTTSPEC_CASE(retained_publish_unavailable_reason, {
     const auto topic = t.topic("t");
     t.retained_on(topic);
     pub.publish(topic, "x", 0, true);
-    expect_error_close_with_reason(t, pub, 0x9A, "MQTT-4.13.1-1");
+    expect_disconnect_reason_then_close(t, pub, 0x9A, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(retained_will_unavailable, {
@@ -159,7 +159,7 @@ MQTTSPEC_CASE(server_limit_enforced, {
     auto& pub = t.connect("pub");
     pub.publish(t.topic("t"), std::string(*announced + 16, 'x'), 0);
     // 3.2.2.3.6: the server "uses DISCONNECT with Reason Code 0x95 (Packet too large)".
-    expect_error_close(pub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(pub, {}, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(server_limit_reason, {
@@ -173,7 +173,7 @@ MQTTSPEC_CASE(server_limit_reason, {
     if (*announced > 16 * 1024 * 1024) t.skip("the broker's Maximum Packet Size is too large to exceed cheaply");
     auto& pub = t.connect("pub");
     pub.publish(t.topic("t"), std::string(*announced + 16, 'x'), 0);
-    expect_error_close_with_reason(t, pub, 0x95, "MQTT-4.13.1-1");
+    expect_disconnect_reason_then_close(t, pub, 0x95, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(identifier_unsupported_rejected, {
@@ -185,7 +185,7 @@ MQTTSPEC_CASE(identifier_unsupported_rejected, {
     auto& sub = t.connect("sub");
     // 3.2.2.3.12: such a server "uses DISCONNECT with Reason Code of 0xA1".
     send_subscribe(sub, {subscription(t.topic("t"), 0)}, with_identifier(1));
-    expect_error_close(sub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(sub, {}, "MQTT-4.13.1-1");
 }
 
 }  // namespace

@@ -4,13 +4,12 @@
 // message with a 1 s interval may live up to 2 s, hence the 2.5 s waits.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 using namespace std::chrono_literals;
 
 constexpr auto past_one_second_expiry = 2500ms;
@@ -58,7 +57,7 @@ MQTTSPEC_CASE(expired_while_queued, {
     sub.subscribe(topic, 1);
     // Offline once the broker has closed the connection: a message published earlier could still go
     // to this connection instead of the session's queue.
-    v5core::disconnect_and_await_close(t, sub);
+    helpers::disconnect_and_await_close(t, sub);
 
     auto& pub = t.connect("pub");
     const auto short_lived = pub.publish(topic, "expires", 1, false, {number_property(property_id::message_expiry_interval, 1)});
@@ -94,7 +93,7 @@ MQTTSPEC_CASE(expiry_reduced_while_queued, {
     sub.subscribe(topic, 1);
     // Offline once the broker has closed the connection: a message published earlier could still go
     // to this connection instead of the session's queue.
-    v5core::disconnect_and_await_close(t, sub);
+    helpers::disconnect_and_await_close(t, sub);
 
     auto& pub = t.connect("pub");
     const auto id = pub.publish(topic, "m", 1, false, {number_property(property_id::message_expiry_interval, 60)});

@@ -2,12 +2,12 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 #include "overlap_rules.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 // Overlapping subscriptions: the rule is in 3.3.4 (PUBLISH actions), hence the "publish" area; the
 // table of filter pairs is overlap_rules.hpp.

@@ -12,14 +12,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
-using namespace v5feat;
+using namespace helpers;
 
 // Publishes a retained QoS 1 message and waits for its PUBACK (the broker has stored it); the
 // cleanup clears the topic.

@@ -3,12 +3,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 
 MQTTSPEC_CASE(identifier_delivered, {
     .id = "v5/subscription-identifier/delivered-with-message",

@@ -1,12 +1,12 @@
 // MQTT 5.0, section 3.3 PUBLISH: subscription options.
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 
 MQTTSPEC_CASE(retain_as_published_0, {
     .id = "v5/subscription-options/retain-as-published-0",

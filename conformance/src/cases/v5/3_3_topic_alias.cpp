@@ -3,12 +3,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 
 // Publishes `payload` with Topic Alias `alias`: with the topic when `topic` is non-empty (setting the
 // mapping), else with a zero-length Topic Name (using it). QoS 1 so the PUBACK shows acceptance.
@@ -104,7 +104,7 @@ MQTTSPEC_CASE(alias_zero_rejected, {
 }) {
     auto& pub = t.connect("pub");
     send_alias_zero(t, pub);
-    expect_error_close(pub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(pub, {}, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(alias_zero_reason, {
@@ -115,7 +115,7 @@ MQTTSPEC_CASE(alias_zero_reason, {
 }) {
     auto& pub = t.connect("pub");
     send_alias_zero(t, pub);
-    expect_error_close_with_reason(t, pub, 0x94, "MQTT-4.13.1-1");
+    expect_disconnect_reason_then_close(t, pub, 0x94, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(alias_above_maximum_rejected, {
@@ -126,7 +126,7 @@ MQTTSPEC_CASE(alias_above_maximum_rejected, {
 }) {
     auto& pub = t.connect("pub");
     send_alias_above_maximum(t, pub);
-    expect_error_close(pub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(pub, {}, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(alias_above_maximum_reason, {
@@ -138,7 +138,7 @@ MQTTSPEC_CASE(alias_above_maximum_reason, {
 }) {
     auto& pub = t.connect("pub");
     send_alias_above_maximum(t, pub);
-    expect_error_close_with_reason(t, pub, 0x94, "MQTT-4.13.1-1");
+    expect_disconnect_reason_then_close(t, pub, 0x94, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(alias_none_announced_rejected, {
@@ -152,7 +152,7 @@ MQTTSPEC_CASE(alias_none_announced_rejected, {
     }
     auto& pub = t.connect("pub");
     pub.publish(t.topic("a"), "x", 0, false, {number_property(property_id::topic_alias, 1)});
-    expect_error_close(pub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(pub, {}, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(alias_unknown_with_empty_topic, {
@@ -163,7 +163,7 @@ MQTTSPEC_CASE(alias_unknown_with_empty_topic, {
 }) {
     auto& pub = t.connect("pub");
     send_alias_unmapped(t, pub);
-    expect_error_close(pub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(pub, {}, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(alias_unknown_with_empty_topic_reason, {
@@ -177,7 +177,7 @@ MQTTSPEC_CASE(alias_unknown_with_empty_topic_reason, {
     // 3.3.4: no mapping for the alias and a zero-length Topic Name: "the receiver uses DISCONNECT
     // with Reason Code of 0x82 (Protocol Error)".
     send_alias_unmapped(t, pub);
-    expect_error_close_with_reason(t, pub, 0x82, "MQTT-4.13.1-1");
+    expect_disconnect_reason_then_close(t, pub, 0x82, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(empty_topic_without_alias, {
@@ -188,7 +188,7 @@ MQTTSPEC_CASE(empty_topic_without_alias, {
     auto& pub = t.connect("pub");
     // 3.3.2.1: "It is a Protocol Error if the Topic Name is zero length and there is no Topic Alias."
     pub.publish("", "x", 0, false);
-    expect_error_close(pub, "MQTT-4.13.1-1");
+    expect_connection_closed_or_disconnect(pub, {}, "MQTT-4.13.1-1");
 }
 
 MQTTSPEC_CASE(alias_not_carried_across_connections, {
@@ -206,7 +206,7 @@ MQTTSPEC_CASE(alias_not_carried_across_connections, {
     auto& second = t.connect("pub-again", same_client);
     // The mapping died with the first connection: this is an unmapped alias with an empty Topic Name.
     second.publish("", "x", 0, false, {number_property(property_id::topic_alias, 1)});
-    expect_error_close(second, "MQTT-3.3.2-7");
+    expect_connection_closed_or_disconnect(second, {}, "MQTT-3.3.2-7");
 }
 
 MQTTSPEC_CASE(alias_not_forwarded, {

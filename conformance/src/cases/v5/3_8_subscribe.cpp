@@ -2,15 +2,16 @@
 #include <algorithm>
 #include <map>
 
+#include "delivery_rules.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 #include "overlap_rules.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 MQTTSPEC_CASE(delivered_qos_minimum, {
     .id = "v5/publish/delivered-qos-is-minimum",
@@ -127,25 +128,11 @@ MQTTSPEC_CASE(reason_code_per_filter_in_order, {
 
 MQTTSPEC_CASE(identical_filter_replaces, {
     .id = "v5/subscribe/identical-filter-replaces",
-    .title = "Subscribing again to an identical filter replaces the subscription: one copy per message, at the new QoS",
+    .title = "Subscribing again to an identical Topic Filter replaces the subscription: one copy per message, at the new QoS",
     .statements = {"MQTT-3.8.4-3"},
     .needs = {requirement::qos1},
 }) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("a");
-    sub.subscribe(topic, 0);
-    const auto suback = sub.subscribe(topic, 1);
-    // The broker may grant less than QoS 1 (3.8.4): the message comes at what the new SUBACK granted.
-    const auto granted = suback.as<codec::suback_packet>().reason_codes.at(0);
-    if (granted >= 0x80) t.skip("the broker refused the second subscription (SUBACK " + suback.as_json.dump() + ")");
-    const auto id = pub.publish(topic, "after-replace", 1);
-    pub.expect({{"type", "PUBACK"}, {"packet_id", id}});
-    const auto copies = expect_copies(pub, sub, topic, 1, {{"type", "PUBLISH"}, {"payload", "after-replace"}}, 1, 1);
-    const auto expected_qos = std::min<std::uint8_t>(granted, 1);
-    t.check(copies[0].as<codec::publish_packet>().qos == expected_qos, "the message did not arrive at the QoS the new subscription was granted",
-            "qos " + std::to_string(expected_qos) + " (the new subscription)", copies[0].as_json.dump(), "MQTT-3.8.4-3");
-    sub.acknowledge(copies[0]);
+    delivery_rules::identical_filter_replaces(t, "MQTT-3.8.4-3");
 }
 
 }  // namespace

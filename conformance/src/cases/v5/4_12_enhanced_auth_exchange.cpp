@@ -7,12 +7,12 @@
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/enhanced_auth.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 
 enhanced_auth profile_auth(case_context& t) {
     auto a = enhanced_auth_of(t.prof());

@@ -5,10 +5,9 @@
 // 2 s, hence 2.5 s) and are slow.
 #include <chrono>
 
-#include "delivery_support.hpp"
+#include "case_helpers.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -30,7 +29,7 @@ MQTTSPEC_CASE(sent_qos2_not_expired, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("a");
     sub.subscribe(topic, 2);
-    const auto id = pub.publish(topic, "short-lived", 2, false, {v5feat::number_property(codec::property_id::message_expiry_interval, 1)});
+    const auto id = pub.publish(topic, "short-lived", 2, false, {helpers::number_property(codec::property_id::message_expiry_interval, 1)});
     pub.expect({{"type", "PUBREC"}, {"packet_id", id}});
     codec::pubrel_packet rel;
     rel.packet_id = id;
@@ -38,7 +37,7 @@ MQTTSPEC_CASE(sent_qos2_not_expired, {
     pub.expect({{"type", "PUBCOMP"}, {"packet_id", id}});
     const auto sent = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "short-lived"}});
     sub.close();  // no PUBREC: the server still holds the PUBLISH unacknowledged
-    v5feat::let_time_pass(t, "clock", past_one_second_expiry);
+    helpers::let_time_pass(t, "clock", past_one_second_expiry);
     o.clean_start = false;
     o.client_id = t.client_id("sub");
     auto& again = t.connect("again", o);
@@ -47,7 +46,7 @@ MQTTSPEC_CASE(sent_qos2_not_expired, {
     const bool resent = e.kind == event_kind::packet && e.packet->as_json.value("type", "") == "PUBLISH" &&
                         e.packet->as_json.value("payload", "") == "short-lived";
     t.check(resent, "the server dropped a QoS 2 message it had already sent because its Message Expiry Interval passed",
-            "the PUBLISH resent (DUP 1, packet_id " + std::to_string(delivery::packet_id_of(sent)) + ")",
+            "the PUBLISH resent (DUP 1, packet_id " + std::to_string(helpers::packet_id_of(sent)) + ")",
             e.kind == event_kind::packet ? e.packet->as_json.dump() : std::string("nothing"), "MQTT-4.3.3-7");
     again.acknowledge(*e.packet);
 }
@@ -61,10 +60,10 @@ MQTTSPEC_CASE(expired_qos2_exchange_completed, {
 }) {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("a");
-    const auto id = pub.publish(topic, "short-lived", 2, false, {v5feat::number_property(codec::property_id::message_expiry_interval, 1)});
+    const auto id = pub.publish(topic, "short-lived", 2, false, {helpers::number_property(codec::property_id::message_expiry_interval, 1)});
     // 3.5.2.1: with no subscriber the broker may answer 0x10 No matching subscribers.
     pub.expect({{"type", "PUBREC"}, {"packet_id", id}, {"reason_code", {{"any_of", {0x00, 0x10}}}}});
-    v5feat::let_time_pass(t, "clock", past_one_second_expiry);
+    helpers::let_time_pass(t, "clock", past_one_second_expiry);
     codec::pubrel_packet rel;
     rel.packet_id = id;
     pub.send(rel);

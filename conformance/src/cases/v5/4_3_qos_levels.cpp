@@ -5,12 +5,13 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
+#include "delivery_rules.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 MQTTSPEC_CASE(qos1_delivered_at_qos1, {
     .id = "v5/publish/qos1-delivery",
@@ -31,28 +32,13 @@ MQTTSPEC_CASE(qos1_delivered_at_qos1, {
 
 MQTTSPEC_CASE(id_reuse_after_puback, {
     .id = "v5/qos1/packet-id-reuse-after-puback",
-    .title = "After PUBACK, a PUBLISH reusing the packet identifier is a new message, even with DUP 1",
+    .title = "After PUBACK, a PUBLISH reusing the Packet Identifier is a new message, even with DUP 1, and is delivered too",
     .statements = {"MQTT-4.3.2-5", "MQTT-4.3.2-4"},
     .needs = {requirement::qos1},
 }) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("a");
-    sub.subscribe(topic, 1);
-    codec::publish_packet p;
-    p.qos = 1;
-    p.topic = topic;
-    p.packet_id = 42;
-    p.payload = "first";
-    pub.send(p);
-    pub.expect({{"type", "PUBACK"}, {"packet_id", 42}});
-    p.dup = true;  // even marked as a retransmission, it follows a completed exchange
-    p.payload = "second";
-    pub.send(p);
-    pub.expect({{"type", "PUBACK"}, {"packet_id", 42}});
-    sub.acknowledge(sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "first"}}));
-    sub.acknowledge(sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "second"}}));
+    delivery_rules::packet_id_reuse_is_new_message(t, 1);
 }
+
 
 MQTTSPEC_CASE(publisher_flow, {
     .id = "v5/qos2/publisher-flow",
@@ -96,29 +82,13 @@ MQTTSPEC_CASE(subscriber_flow, {
 
 MQTTSPEC_CASE(duplicate_before_pubrel, {
     .id = "v5/qos2/duplicate-before-pubrel-delivered-once",
-    .title = "A QoS 2 PUBLISH resent before PUBREL gets another PUBREC but the message is delivered onward only once",
+    .title = "A QoS 2 PUBLISH repeated before PUBREL is answered with PUBREC again and not delivered twice",
     .statements = {"MQTT-4.3.3-10", "MQTT-4.3.3-8"},
     .needs = {requirement::qos2},
 }) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("a");
-    sub.subscribe(topic, 2);
-    codec::publish_packet p;
-    p.qos = 2;
-    p.topic = topic;
-    p.packet_id = 5;
-    p.payload = "once";
-    pub.send(p);
-    pub.expect({{"type", "PUBREC"}, {"packet_id", 5}});
-    p.dup = true;  // a retransmission: the receiver has not seen PUBREL yet
-    pub.send(p);
-    pub.expect({{"type", "PUBREC"}, {"packet_id", 5}});
-    pub.send(pubrel(5));
-    pub.expect({{"type", "PUBCOMP"}, {"packet_id", 5}});
-    const auto copies = expect_copies(pub, sub, topic, 2, {{"type", "PUBLISH"}, {"payload", "once"}}, 1, 1);
-    sub.acknowledge(copies[0]);
+    delivery_rules::qos2_duplicate_delivered_once(t);
 }
+
 
 MQTTSPEC_CASE(pubrel_unknown_id, {
     .id = "v5/qos2/pubrel-unknown-packet-id",
@@ -134,28 +104,13 @@ MQTTSPEC_CASE(pubrel_unknown_id, {
 
 MQTTSPEC_CASE(id_reuse_after_pubcomp, {
     .id = "v5/qos2/packet-id-reuse-after-pubcomp",
-    .title = "After PUBCOMP, a QoS 2 PUBLISH reusing the packet identifier is a new message and is delivered",
+    .title = "After PUBCOMP, a QoS 2 PUBLISH reusing the Packet Identifier is a new message and is delivered too",
     .statements = {"MQTT-4.3.3-12"},
     .needs = {requirement::qos2},
 }) {
-    auto& sub = t.connect("sub");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("a");
-    sub.subscribe(topic, 2);
-    for (const char* payload : {"first", "second"}) {
-        codec::publish_packet p;
-        p.qos = 2;
-        p.topic = topic;
-        p.packet_id = 9;
-        p.payload = payload;
-        pub.send(p);
-        pub.expect({{"type", "PUBREC"}, {"packet_id", 9}});
-        pub.send(pubrel(9));
-        pub.expect({{"type", "PUBCOMP"}, {"packet_id", 9}});
-    }
-    sub.acknowledge(sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "first"}}));
-    sub.acknowledge(sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "second"}}));
+    delivery_rules::packet_id_reuse_is_new_message(t, 2);
 }
+
 
 MQTTSPEC_CASE(pubrel_resent, {
     .id = "v5/qos2/pubrel-resent-on-reconnect",
@@ -169,7 +124,7 @@ MQTTSPEC_CASE(pubrel_resent, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("a");
     sub.subscribe(topic, 2);
-    publish_qos2(pub, topic, "half-done");
+    publish_qos2_completed(pub, topic, "half-done");
     const auto msg = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "half-done"}});
     const auto id = msg.as<codec::publish_packet>().packet_id;
     codec::pubrec_packet rec;

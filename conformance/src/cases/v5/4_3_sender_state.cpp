@@ -4,14 +4,14 @@
 // until PUBCOMP (MQTT-4.3.3-5). A resumed session shows what the server still holds unacknowledged.
 #include <set>
 
-#include "delivery_support.hpp"
+#include "case_helpers.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using delivery::packet_id_of;
+using helpers::packet_id_of;
 
 MQTTSPEC_CASE(qos1_new_message_unused_id, {
     .id = "v5/qos1/new-message-gets-unused-packet-id",
@@ -23,9 +23,9 @@ MQTTSPEC_CASE(qos1_new_message_unused_id, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("ids");
     sub.subscribe(topic, 1);
-    for (const char* payload : {"n1", "n2", "n3"}) delivery::publish_completed(pub, topic, payload, 1);
+    for (const char* payload : {"n1", "n2", "n3"}) helpers::publish_completed(pub, topic, payload, 1);
     // None is acknowledged: each one the server sends is a new message while the others are in use.
-    auto held = delivery::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
+    auto held = helpers::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
     std::set<std::uint16_t> in_use;
     for (const auto& m : held) {
         t.check(in_use.insert(packet_id_of(m)).second, "a new QoS 1 message reuses the packet identifier of an unacknowledged one",
@@ -45,7 +45,7 @@ MQTTSPEC_CASE(qos2_new_message_unused_id, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("ids");
     sub.subscribe(topic, 2);
-    delivery::publish_qos2_completed(pub, topic, "first");
+    helpers::publish_qos2_completed(pub, topic, "first");
     const auto first = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "first"}});
     const auto first_id = packet_id_of(first);
     codec::pubrec_packet rec;
@@ -54,8 +54,8 @@ MQTTSPEC_CASE(qos2_new_message_unused_id, {
     sub.expect({{"type", "PUBREL"}, {"packet_id", first_id}});
     // No PUBCOMP yet: the identifier stays in use (2.2.1: until the PUBCOMP), and the exchange no longer
     // counts against the send quota only once PUBCOMP arrives (4.9), so the next message may wait for it.
-    delivery::publish_qos2_completed(pub, topic, "second");
-    auto held = delivery::held_deliveries(sub, topic, first);
+    helpers::publish_qos2_completed(pub, topic, "second");
+    auto held = helpers::held_deliveries(sub, topic, first);
     held.erase(held.begin());
     for (const auto& m : held) {
         t.check(packet_id_of(m) != first_id, "a new QoS 2 message reuses the packet identifier of one awaiting PUBCOMP",
@@ -84,8 +84,8 @@ MQTTSPEC_CASE(qos1_unacknowledged_until_puback, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("a");
     sub.subscribe(topic, 1);
-    delivery::publish_completed(pub, topic, "acked", 1);
-    delivery::publish_completed(pub, topic, "unacked", 1);
+    helpers::publish_completed(pub, topic, "acked", 1);
+    helpers::publish_completed(pub, topic, "unacked", 1);
     sub.acknowledge(sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "acked"}}));
     sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "unacked"}});
     // The PUBACK must have been processed before the connection is lost: a broker that reads the new
@@ -116,7 +116,7 @@ MQTTSPEC_CASE(qos2_sender_holds_each_step, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("a");
     sub.subscribe(topic, 2);
-    delivery::publish_qos2_completed(pub, topic, "steps");
+    helpers::publish_qos2_completed(pub, topic, "steps");
     const auto id = packet_id_of(sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "steps"}}));
     sub.close();  // no PUBREC: the PUBLISH stays unacknowledged
     o.clean_start = false;

@@ -4,12 +4,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 MQTTSPEC_CASE(redelivered_with_dup, {
     .id = "v5/qos1/unacknowledged-resent-on-reconnect",
@@ -79,7 +79,7 @@ MQTTSPEC_CASE(publish_resent, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("a");
     sub.subscribe(topic, 2);
-    publish_qos2(pub, topic, "no-pubrec");
+    publish_qos2_completed(pub, topic, "no-pubrec");
     const auto msg = sub.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "no-pubrec"}});
     const auto id = msg.as<codec::publish_packet>().packet_id;
     sub.close();

@@ -2,33 +2,23 @@
 #include <algorithm>
 #include <map>
 
+#include "delivery_rules.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
-using namespace v5feat;
+using namespace helpers;
 
 MQTTSPEC_CASE(all_matching_sessions, {
     .id = "v5/publish/every-matching-subscriber",
-    .title = "A message is delivered to every client with a matching subscription",
+    .title = "A message reaches every client with a matching subscription",
     .statements = {"MQTT-4.5.0-1"},
     .needs = {requirement::qos1},
 }) {
-    auto& a = t.connect("a");
-    auto& b = t.connect("b");
-    auto& pub = t.connect("pub");
-    const auto topic = t.topic("fan");
-    a.subscribe(topic, 1);
-    b.subscribe(topic, 1);
-    const auto id = pub.publish(topic, "to-all", 1);
-    pub.expect({{"type", "PUBACK"}, {"packet_id", id}, {"reason_code", 0}});
-    a.acknowledge(a.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "to-all"}}));
-    b.acknowledge(b.expect({{"type", "PUBLISH"}, {"topic", topic}, {"payload", "to-all"}}));
+    delivery_rules::every_matching_subscriber(t);
 }
 
 MQTTSPEC_CASE(no_local_off_echoes, {

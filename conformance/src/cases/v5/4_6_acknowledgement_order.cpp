@@ -3,14 +3,14 @@
 // implies, so these cases are SHOULD level, like the PUBACK order case.
 #include <algorithm>
 
-#include "delivery_support.hpp"
+#include "case_helpers.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using delivery::packet_id_of;
+using helpers::packet_id_of;
 
 MQTTSPEC_CASE(pubrec_order, {
     .id = "v5/qos2/pubrec-order",
@@ -50,9 +50,9 @@ MQTTSPEC_CASE(pubrel_order, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("a");
     sub.subscribe(topic, 2);
-    delivery::publish_qos2_completed(pub, topic, "first");
-    delivery::publish_qos2_completed(pub, topic, "second");
-    auto held = delivery::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
+    helpers::publish_qos2_completed(pub, topic, "first");
+    helpers::publish_qos2_completed(pub, topic, "second");
+    auto held = helpers::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
     if (held.size() < 2) {
         for (const auto& m : held) sub.acknowledge(m);
         sub.acknowledge(sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));

@@ -4,12 +4,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_core_support.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5core;
+using namespace helpers;
 
 MQTTSPEC_CASE(forwarding_order_qos1, {
     .id = "v5/qos1/forwarding-order",

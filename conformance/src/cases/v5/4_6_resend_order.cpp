@@ -1,7 +1,7 @@
 // 5.0 section 4.6: PUBLISH packets resent when a session resumes keep the order in which they were
 // first sent (MQTT-4.6.0-1). The text obliges the Client; a server is bound by it only through the
 // ordering rules it implies, so the case is SHOULD level, like the PUBACK order case.
-#include "delivery_support.hpp"
+#include "case_helpers.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
 
@@ -22,8 +22,8 @@ MQTTSPEC_CASE(resent_in_original_order, {
     auto& pub = t.connect("pub");
     const auto topic = t.topic("a");
     sub.subscribe(topic, 1);
-    for (const char* payload : {"r0", "r1", "r2"}) delivery::publish_completed(pub, topic, payload, 1);
-    const auto held = delivery::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
+    for (const char* payload : {"r0", "r1", "r2"}) helpers::publish_completed(pub, topic, payload, 1);
+    const auto held = helpers::held_deliveries(sub, topic, sub.expect({{"type", "PUBLISH"}, {"topic", topic}}));
     if (held.size() < 2) {
         for (const auto& m : held) sub.acknowledge(m);
         t.skip("the server sent one QoS 1 message at a time (its send quota, 4.9): no two unacknowledged messages to resend");

@@ -12,12 +12,12 @@
 
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
+#include "case_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
 
-using namespace v5feat;
+using namespace helpers;
 
 // Publishes `count` QoS 1 messages "m0".."m<count-1>" on `topic`, each acknowledged by the broker.
 void publish_numbered(client& pub, const std::string& topic, int count) {

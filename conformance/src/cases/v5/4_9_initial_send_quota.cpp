@@ -1,10 +1,9 @@
 // 5.0 section 4.9: the server's initial send quota towards a client is non-zero and no higher than the
 // client's Receive Maximum (MQTT-4.9.0-1). Shown on a resumed session with messages queued while the
 // client was away: the server sends them as soon as the CONNECT is processed, within the quota.
-#include "delivery_support.hpp"
+#include "case_helpers.hpp"
 #include "mqttspec/conformance/case.hpp"
 #include "mqttspec/conformance/verifiers.hpp"
-#include "v5_feature_helpers.hpp"
 
 namespace mqttspec::conformance {
 namespace {
@@ -25,10 +24,10 @@ MQTTSPEC_CASE(initial_send_quota_on_resume, {
     sub.expect_closed();
     auto& pub = t.connect("pub");
     constexpr int queued = 3;
-    for (int i = 0; i < queued; ++i) delivery::publish_completed(pub, topic, "q" + std::to_string(i), 1);
+    for (int i = 0; i < queued; ++i) helpers::publish_completed(pub, topic, "q" + std::to_string(i), 1);
     o.clean_start = false;
     o.client_id = t.client_id("sub");
-    o.properties = {v5feat::number_property(codec::property_id::receive_maximum, 1)};
+    o.properties = {helpers::number_property(codec::property_id::receive_maximum, 1)};
     auto& again = t.connect("again", o);
     t.check(t.connack("again").as<codec::connack_packet>().session_present, "the session was not kept",
             "session_present true", t.connack("again").as_json.dump(), "MQTT-4.9.0-1");
