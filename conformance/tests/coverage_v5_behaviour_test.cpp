@@ -35,6 +35,7 @@ struct ws_faults {
     bool sends_text = false;          // answers in text frames (MQTT-6.0.0-1)
     bool accepts_text = false;        // processes text frames instead of closing (MQTT-6.0.0-1)
     bool message_is_one_packet = false;  // drops the rest of a message after its first packet, and a partial packet (MQTT-6.0.0-2)
+    bool answers_message_in_reverse = false;  // allowed: answers the packets of one message last first
 };
 
 // Answers CONNECT, SUBSCRIBE (granting QoS 0), PUBLISH QoS 0 (echoed to the sender, which is the only
@@ -110,12 +111,14 @@ private:
         ws.accept();
         codec::protocol_version version = codec::protocol_version::v5;
         std::vector<std::uint8_t> stream;
-        auto send = [&](std::string_view hex) {
-            const auto bytes = codec::from_hex(hex);
+        std::vector<std::vector<std::uint8_t>> held;  // answers to the current message, when reversed
+        auto write = [&](const std::vector<std::uint8_t>& bytes) {
+            if (faults_.answers_message_in_reverse) return held.push_back(bytes);
             ws.text(faults_.sends_text);
             ws.binary(!faults_.sends_text);
             ws.write(asio::buffer(bytes));
         };
+        auto send = [&](std::string_view hex) { write(codec::from_hex(hex)); };
         for (;;) {
             boost::beast::flat_buffer b;
             ws.read(b);
@@ -136,12 +139,9 @@ private:
                              (version == codec::protocol_version::v5 ? " 00 00" : " 00"));
                         break;
                     }
-                    case 3: {  // QoS 0 echo
-                        ws.text(faults_.sends_text);
-                        ws.binary(!faults_.sends_text);
-                        ws.write(asio::buffer(bytes));
+                    case 3:  // QoS 0 echo
+                        write(bytes);
                         break;
-                    }
                     case 12: send("d0 00"); break;
                     case 14: return;
                     default: break;
@@ -149,6 +149,11 @@ private:
                 if (faults_.message_is_one_packet) break;
             }
             if (faults_.message_is_one_packet) stream.clear();
+            for (auto it = held.rbegin(); it != held.rend(); ++it) {
+                ws.binary(true);
+                ws.write(asio::buffer(*it));
+            }
+            held.clear();
         }
     }
 
@@ -204,6 +209,16 @@ TEST(CoverageWebSocketProofs, PacketSpansFramesNotReassembled) {
 
 TEST(CoverageWebSocketProofs, PacketsShareFrameOnlyFirstProcessed) {
     expect_websocket_case("packets-share-frame", {.message_is_one_packet = true});
+}
+
+// The standard orders none of SUBACK, the PUBLISH and PINGRESP against the others (aedes answers the
+// PINGREQ of a shared message before the SUBSCRIBE): every order passes.
+TEST(CoverageWebSocketProofs, PacketsShareFrameAnsweredInAnyOrder) {
+    for (const char* v : versions) {
+        ws_peer reversed({.answers_message_in_reverse = true});
+        const auto r = reversed.run(std::string(v) + "/websocket/packets-share-frame");
+        EXPECT_EQ(r.result, verdict::passed) << v << ": " << r.message << "\n" << r.transcript_text;
+    }
 }
 
 // ---- enhanced authentication (4.12) -------------------------------------------------------------------
