@@ -36,6 +36,7 @@ struct ws_faults {
     bool accepts_text = false;        // processes text frames instead of closing (MQTT-6.0.0-1)
     bool message_is_one_packet = false;  // drops the rest of a message after its first packet, and a partial packet (MQTT-6.0.0-2)
     bool answers_message_in_reverse = false;  // allowed: answers the packets of one message last first
+    bool malformed_suback = false;            // a SUBACK whose packet identifier is 0 (MQTT-2.3.1-1 / 2.2.1-5)
 };
 
 // Answers CONNECT, SUBSCRIBE (granting QoS 0), PUBLISH QoS 0 (echoed to the sender, which is the only
@@ -135,6 +136,7 @@ private:
                     case 8: {
                         char id[8];
                         std::snprintf(id, sizeof id, "%02x %02x", bytes.at(2), bytes.at(3));
+                        if (faults_.malformed_suback) std::snprintf(id, sizeof id, "00 00");
                         send(std::string(version == codec::protocol_version::v5 ? "90 04 " : "90 03 ") + id +
                              (version == codec::protocol_version::v5 ? " 00 00" : " 00"));
                         break;
@@ -209,6 +211,17 @@ TEST(CoverageWebSocketProofs, PacketSpansFramesNotReassembled) {
 
 TEST(CoverageWebSocketProofs, PacketsShareFrameOnlyFirstProcessed) {
     expect_websocket_case("packets-share-frame", {.message_is_one_packet = true});
+}
+
+// A malformed packet from the broker fails the case (it is not an error of the case, although the
+// statement it breaks is not among the case's own).
+TEST(CoverageWebSocketProofs, MalformedPacketFromTheBrokerFails) {
+    for (const char* v : versions) {
+        ws_peer broken({.malformed_suback = true});
+        const auto r = broken.run(std::string(v) + "/websocket/packets-share-frame");
+        EXPECT_EQ(r.result, verdict::failed) << v << ": " << r.message << "\n" << r.transcript_text;
+        EXPECT_NE(r.message.find("malformed"), std::string::npos) << r.message;
+    }
 }
 
 // The standard orders none of SUBACK, the PUBLISH and PINGRESP against the others (aedes answers the
