@@ -392,5 +392,51 @@ TEST(Retained, PositiveCasesWaitForTheMessage) {
     EXPECT_EQ(retained_case("v5/retain/sent-at-minimum-qos", {{"q1", true}}, 1).result, verdict::failed);
 }
 
+// ---- a message published right after a SUBACK may come twice (issue 7: ejabberd) -----------------
+
+// Connections: 0 subscriber, 1 publisher. After the SUBACK the subscriber gets `deliveries` (payload,
+// retain flag) at QoS 1, one in flight: each is sent only once the previous one is acknowledged, as a
+// broker that keeps one message in flight does.
+case_result forwarded_copies_case(const std::string& id, std::vector<std::pair<std::string, bool>> deliveries) {
+    fake_broker broker([=](fake_session& s) {
+        s.accept_connect();
+        if (s.index() == 1) {
+            acknowledge_everything(s);
+            return;
+        }
+        const auto sub = answer_subscribe(s, "01");
+        const auto topic = sub.at("subscriptions").at(0).at("filter").get<std::string>();
+        std::uint16_t n = 1;
+        for (const auto& [payload, flag] : deliveries) {
+            send_publish(s, topic, payload, 1, flag, n++);
+            if (client_packet(s, s.read_packet()).at("type") != "PUBACK") throw std::runtime_error("expected PUBACK");
+        }
+        acknowledge_everything(s);
+    });
+    return run_case_against(broker, id);
+}
+
+TEST(ForwardedCopies, ARetainedCopyBesidesTheLiveOneIsAllowed) {
+    for (const std::string id : {"v311/retain/live-forward-retain-0", "v5/subscription-options/retain-as-published-0"}) {
+        SCOPED_TRACE(id);
+        EXPECT_EQ(forwarded_copies_case(id, {{"live", false}, {"after", false}}).result, verdict::passed);
+        // ejabberd 23.01: the message as retained for the subscription it was still setting up, then live.
+        EXPECT_EQ(forwarded_copies_case(id, {{"live", true}, {"live", false}, {"after", false}}).result, verdict::passed);
+        EXPECT_EQ(forwarded_copies_case(id, {{"live", false}, {"live", true}, {"after", false}}).result, verdict::passed);
+        // No copy with RETAIN 0: the rule is broken. No copy before the later message: it was lost.
+        EXPECT_EQ(forwarded_copies_case(id, {{"live", true}, {"after", false}}).result, verdict::failed);
+        EXPECT_EQ(forwarded_copies_case(id, {{"after", false}, {"live", false}}).result, verdict::failed);
+    }
+}
+
+TEST(ForwardedCopies, RetainAsPublishedKeepsTheFlagOfEveryCopy) {
+    const std::string id = "v5/subscription-options/retain-as-published-1";
+    EXPECT_EQ(forwarded_copies_case(id, {{"retained", true}, {"plain", false}}).result, verdict::passed);
+    EXPECT_EQ(forwarded_copies_case(id, {{"retained", true}, {"retained", true}, {"plain", false}}).result, verdict::passed);
+    EXPECT_EQ(forwarded_copies_case(id, {{"retained", true}, {"retained", false}, {"plain", false}}).result, verdict::failed);
+    EXPECT_EQ(forwarded_copies_case(id, {{"retained", false}, {"plain", false}}).result, verdict::failed);
+    EXPECT_EQ(forwarded_copies_case(id, {{"retained", true}, {"plain", true}}).result, verdict::failed);
+}
+
 }  // namespace
 }  // namespace mqttspec::conformance

@@ -397,6 +397,29 @@ TEST(Transport, WebSocketPacketsSplitAcrossFramesAreReassembled) {
     d.c->close();
 }
 
+TEST(Transport, EmptyWebSocketFrameIsNoTimeout) {
+    fake_broker broker(
+        [](fake_session& s) {
+            s.read_packet();                 // CONNECT
+            s.send(std::vector<std::uint8_t>{});  // an empty binary message: no bytes, nothing yet
+            testing::broker_delay(200ms);
+            s.send_hex("20 02 00 00");
+            s.wait_for_close();
+        },
+        /*websocket=*/true);
+    boost::asio::io_context io;
+    auto t = make_transport(io, broker.where());
+    t->connect(clock::now() + 2s);
+    t->write(codec::encode(codec::connect_packet{.protocol_level = 4, .client_id = "x"}, codec::protocol_version::v3_1_1),
+             clock::now() + 2s);
+    // The empty frame is no answer and no timeout: the read goes on until the CONNACK comes.
+    std::vector<std::uint8_t> got;
+    const auto outcome = t->read(got, clock::now() + 5s);
+    EXPECT_EQ(outcome.status, read_status::data);
+    EXPECT_EQ(codec::to_hex(got), "20020000");
+    t->close();
+}
+
 // ---- runner: level, waivers, errors ---------------------------------------------------------------
 
 case_def synthetic(level l, bool fails) {

@@ -169,6 +169,40 @@ TEST(Liveness, CrashAfterAMalformedPacketIsNotAConformingClose) {
     EXPECT_EQ(s.count(verdict::not_run), 6u);
 }
 
+TEST(Liveness, OneLostProbeConnectionIsNotABrokerDown) {
+    // The first liveness client's CONNECT goes unanswered (a connection lost in a loaded machine's
+    // backlog); the second is served. The broker is alive: the case's verdict stands. Takes the probe's
+    // patience once (10 s).
+    std::atomic<int> live_probes{0};
+    fake_broker broker([&](fake_session& s) {
+        const auto connect = s.read_packet();
+        if (client_id_of(connect).find("-live-") != std::string::npos && live_probes++ == 0) {
+            s.wait_for_close();
+            return;
+        }
+        s.send_hex("20 03 00 00 00");
+        if (client_id_of(connect).find("-live-") != std::string::npos || client_id_of(connect).find("probe") != std::string::npos) {
+            serve_until_disconnect(s);
+            return;
+        }
+        s.read_packet();
+        s.close();
+    });
+    std::vector<case_def> cases;
+    cases.push_back(synthetic_case("v5/test/a-closes", [](case_context& t) {
+        auto& c = t.connect("c");
+        c.send_raw(codec::from_hex("f0 00"));
+        c.expect_closed();
+    }));
+    auto o = options_for(broker);
+    o.versions = {codec::protocol_version::v5};
+    const auto s = run_suite(o, cases, inventory());
+    EXPECT_TRUE(s.broker_down.empty()) << s.broker_down;
+    EXPECT_EQ(live_probes.load(), 2);
+    EXPECT_EQ(s.count(verdict::passed), 1u);
+    EXPECT_EQ(s.exit_code(), 0);
+}
+
 // ---- waivers -------------------------------------------------------------------------------------
 
 case_def failing_with(std::string message) {

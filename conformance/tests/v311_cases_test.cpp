@@ -199,32 +199,6 @@ TEST(V311Publish, DeliveredQosIsTheMinimum) {
     EXPECT_EQ(delivered_qos_verdict(1, 0), verdict::failed);  // granted more than requested
 }
 
-TEST(V311Retain, LiveForwardingMustClearRetain) {
-    auto run = [](bool retain_flag) {
-        fake_broker broker([retain_flag](fake_session& s) {
-            s.accept_connect();
-            if (s.index() == 0) {
-                const auto sub = s.read_json(v311);
-                s.send_hex("90 03 " + hex_id(sub.at("packet_id").get<std::uint16_t>()) + " 01");
-                const auto topic = sub.at("subscriptions").at(0).at("filter").get<std::string>();
-                codec::publish_packet p;
-                p.qos = 0;
-                p.retain = retain_flag;
-                p.topic = topic;
-                p.payload = "live";
-                s.send_packet(p);
-            } else {
-                const auto pub = s.read_json(v311);
-                s.send_hex("40 02 " + hex_id(pub.at("packet_id").get<std::uint16_t>()));
-            }
-            s.wait_for_close();
-        });
-        return run_case_against(broker, "v311/retain/live-forward-retain-0").result;
-    };
-    EXPECT_EQ(run(false), verdict::passed);
-    EXPECT_EQ(run(true), verdict::failed);
-}
-
 TEST(V311Unsubscribe, MissingUnsubackFails) {
     fake_broker broker([](fake_session& s) {
         s.accept_connect();

@@ -267,19 +267,24 @@ public:
 
     read_outcome read(std::vector<std::uint8_t>& out, deadline until) override {
         if (!read_) read_ = std::make_shared<read_state>();
-        if (!read_->pending) {
-            if (!open_) return {read_status::closed, close_detail_.empty() ? "closed locally" : close_detail_};
-            read_->pending = true;
-            read_->done = false;
-            auto state = read_;
-            stream_->async_read_some(asio::buffer(state->buffer), [state](const error_code& e, std::size_t n) {
-                state->ec = e;
-                state->n = n;
-                state->done = true;
-            });
+        for (;;) {
+            if (!read_->pending) {
+                if (!open_) return {read_status::closed, close_detail_.empty() ? "closed locally" : close_detail_};
+                read_->pending = true;
+                read_->done = false;
+                auto state = read_;
+                stream_->async_read_some(asio::buffer(state->buffer), [state](const error_code& e, std::size_t n) {
+                    state->ec = e;
+                    state->n = n;
+                    state->done = true;
+                });
+            }
+            if (!run_until(io_, read_->done, until)) return {read_status::timeout, {}};
+            read_->pending = false;
+            // An empty WebSocket frame carries no bytes: read on until the deadline, since a timeout
+            // here would tell the caller that nothing came in all that time.
+            if (read_->n > 0 || read_->ec) break;
         }
-        if (!run_until(io_, read_->done, until)) return {read_status::timeout, {}};
-        read_->pending = false;
         if constexpr (has_ws) {
             if (read_->n > 0 && stream_->got_text()) websocket_.received_text = true;
         }
@@ -287,7 +292,6 @@ public:
             out.insert(out.end(), read_->buffer.begin(), read_->buffer.begin() + static_cast<std::ptrdiff_t>(read_->n));
             return {read_status::data, {}};
         }
-        if (!read_->ec) return {read_status::timeout, {}};  // empty WebSocket frame: nothing yet
         if (close_detail_.empty()) {
             close_detail_ = is_closure(read_->ec) ? describe_closure(read_->ec) : read_->ec.message();
         }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <string>
 
 #include "case_helpers.hpp"
@@ -27,6 +28,30 @@ inline void every_matching_subscriber(case_context& t) {
     const pattern message(json{{"type", "PUBLISH"}, {"topic", topic}, {"payload", "to-all"}});
     a.acknowledge(a.expect(message));
     b.acknowledge(b.expect(message));
+}
+
+// A message published with RETAIN 1 to a topic `sub` already subscribes to (`subscribe` makes the
+// subscription: 3.1.1 plain, 5.0 with Retain As Published 0) is forwarded with RETAIN 0. Judged on
+// every copy before a later message of the same publisher (copies_before_marker): a broker may send
+// the message once more, as a retained one for the subscription it was still setting up.
+inline void live_forward_clears_retain(case_context& t, const std::function<received_packet(client&, const std::string&)>& subscribe,
+                                       const std::string& statement) {
+    const auto topic = t.topic("t");
+    t.retained_on(topic);
+    auto& sub = t.connect("sub");
+    auto& pub = t.connect("pub");
+    helpers::granted_qos(t, subscribe(sub, topic));  // a refusal skips
+    pub.publish(topic, "live", 1, /*retain=*/true);
+    pub.publish(topic, "after", 1);
+    const auto got = helpers::copies_before_marker(sub, topic, "live", "after");
+    sub.acknowledge(got.marker);
+    t.check(!got.copies.empty(), "the message was not forwarded before the one its publisher sent after it on the same topic (4.6)",
+            "PUBLISH 'live', then 'after'", describe_packets(got.copies) + ", then " + got.marker.as_json.dump(), statement);
+    const bool cleared = std::any_of(got.copies.begin(), got.copies.end(),
+                                     [](const received_packet& m) { return !m.as<codec::publish_packet>().retain; });
+    t.check(cleared, "a message forwarded to an established subscription kept RETAIN 1",
+            "a copy with RETAIN 0 (besides it, one with RETAIN 1 sent as retained for the new subscription is allowed)",
+            describe_packets(got.copies), statement);
 }
 
 // SUBSCRIBE at QoS 0, then again to the identical filter at QoS 1: the second replaces the first, so
