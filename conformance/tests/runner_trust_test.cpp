@@ -175,13 +175,14 @@ TEST(Liveness, OneLostProbeConnectionIsNotABrokerDown) {
     // patience once (10 s).
     std::atomic<int> live_probes{0};
     fake_broker broker([&](fake_session& s) {
-        const auto connect = s.read_packet();
-        if (client_id_of(connect).find("-live-") != std::string::npos && live_probes++ == 0) {
+        const auto id = client_id_of(s.read_packet());
+        const bool liveness = id.find("-live-") != std::string::npos;
+        if (liveness && live_probes++ == 0) {
             s.wait_for_close();
             return;
         }
         s.send_hex("20 03 00 00 00");
-        if (client_id_of(connect).find("-live-") != std::string::npos || client_id_of(connect).find("probe") != std::string::npos) {
+        if (liveness || id.find("probe") != std::string::npos) {
             serve_until_disconnect(s);
             return;
         }

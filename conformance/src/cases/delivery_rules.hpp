@@ -30,10 +30,23 @@ inline void every_matching_subscriber(case_context& t) {
     b.acknowledge(b.expect(message));
 }
 
+// The copies of `payload` that reached `sub` before `marker_payload`, a later message of the same
+// publisher on the same topic (helpers::copies_before_marker), with the marker acknowledged. The
+// forwarded copy is ordered before the marker (4.6): none there means the message was lost.
+inline helpers::copies_and_marker forwarded_copies(case_context& t, client& sub, const std::string& topic, const std::string& payload,
+                                                   const std::string& marker_payload, const std::string& statement) {
+    auto got = helpers::copies_before_marker(sub, topic, payload, marker_payload);
+    sub.acknowledge(got.marker);
+    t.check(!got.copies.empty(), "the message was not forwarded before the one its publisher sent after it on the same topic (4.6)",
+            "PUBLISH '" + payload + "', then '" + marker_payload + "'",
+            describe_packets(got.copies) + ", then " + got.marker.as_json.dump(), statement);
+    return got;
+}
+
 // A message published with RETAIN 1 to a topic `sub` already subscribes to (`subscribe` makes the
 // subscription: 3.1.1 plain, 5.0 with Retain As Published 0) is forwarded with RETAIN 0. Judged on
-// every copy before a later message of the same publisher (copies_before_marker): a broker may send
-// the message once more, as a retained one for the subscription it was still setting up.
+// every copy before a later message of the same publisher (forwarded_copies): a broker may send the
+// message once more, as a retained one for the subscription it was still setting up.
 inline void live_forward_clears_retain(case_context& t, const std::function<received_packet(client&, const std::string&)>& subscribe,
                                        const std::string& statement) {
     const auto topic = t.topic("t");
@@ -43,10 +56,7 @@ inline void live_forward_clears_retain(case_context& t, const std::function<rece
     helpers::granted_qos(t, subscribe(sub, topic));  // a refusal skips
     pub.publish(topic, "live", 1, /*retain=*/true);
     pub.publish(topic, "after", 1);
-    const auto got = helpers::copies_before_marker(sub, topic, "live", "after");
-    sub.acknowledge(got.marker);
-    t.check(!got.copies.empty(), "the message was not forwarded before the one its publisher sent after it on the same topic (4.6)",
-            "PUBLISH 'live', then 'after'", describe_packets(got.copies) + ", then " + got.marker.as_json.dump(), statement);
+    const auto got = forwarded_copies(t, sub, topic, "live", "after", statement);
     const bool cleared = std::any_of(got.copies.begin(), got.copies.end(),
                                      [](const received_packet& m) { return !m.as<codec::publish_packet>().retain; });
     t.check(cleared, "a message forwarded to an established subscription kept RETAIN 1",
