@@ -56,10 +56,15 @@ selection and behaviour:
   -I, --id-prefix TEXT    client identifier prefix (default mqttspec-)
   --timeout SECONDS       base deadline of every wait (default 2); scaled up by the measured round trip
   --repeat N              run every case N times (a case fails if any repetition fails)
-  -j, --jobs N            cases run concurrently (default 8)
+  -j, --jobs N|auto       cases run concurrently (default auto: 8 at first, then as many as the broker
+                          answers without slowing down, up to 64: a pacing client's PINGREQ round trip
+                          is measured every 20 ms; each fast one adds 2, two slow ones in a row cut a
+                          quarter; slow is more than twice the idle round trip plus 5 ms)
   --no-rerun              do not re-run non-passing cases alone (by default each is run once more
-                          alone: one that then passes is reported `unstable`, the broker failing
-                          only under concurrent clients; the run still fails)
+                          alone, one at a time, with no other case running but the slow timer cases
+                          still waiting on their idle connections: one that then passes is reported
+                          `unstable`, the broker failing only under concurrent clients; the run still
+                          fails)
   --strict-waivers        a waiver whose case passes (stale) fails the run (exit 1)
   --list                  print the selected cases and exit without connecting
 
@@ -184,11 +189,13 @@ int run(std::span<char*> args) {
             out = args[++i];
             return true;
         };
-        auto number = [&](unsigned& out, unsigned min, unsigned max) -> bool {
-            std::string text;
-            if (!value(text)) return false;
+        auto parse_number = [](const std::string& text, unsigned& out, unsigned min, unsigned max) -> bool {
             const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
             return ec == std::errc{} && end == text.data() + text.size() && out >= min && out <= max;
+        };
+        auto number = [&](unsigned& out, unsigned min, unsigned max) -> bool {
+            std::string text;
+            return value(text) && parse_number(text, out, min, max);
         };
         std::string text;
         if (a == "--help") {
@@ -229,7 +236,12 @@ int run(std::span<char*> args) {
         } else if (a == "--repeat") {
             if (!number(options.repeat, 1, 100000)) return usage_error("--repeat needs a number >= 1");
         } else if (a == "-j" || a == "--jobs") {
-            if (!number(options.jobs, 1, 1024)) return usage_error(std::string(a) + " needs a number 1..1024");
+            if (!value(text)) return usage_error(std::string(a) + " needs a number 1..1024 or auto");
+            if (text == "auto") {
+                options.jobs = 0;
+            } else if (!parse_number(text, options.jobs, 1, 1024)) {
+                return usage_error(std::string(a) + " needs a number 1..1024 or auto, not '" + text + "'");
+            }
         } else if (a == "--no-rerun") {
             options.rerun_failures = false;
         } else if (a == "--strict-waivers") {

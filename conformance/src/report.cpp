@@ -229,9 +229,9 @@ void write_console(std::FILE* out, const run_summary& s, const console_options& 
     }
     if (!o.quiet) write_section_counts(out, s);
     write_recap(out, s, o);
-    std::fprintf(out, "target %s, profile %s, nonce %s, rtt %.3f ms, timeout %lld ms, %.1f s\n", s.target_url.c_str(),
+    std::fprintf(out, "target %s, profile %s, nonce %s, rtt %.3f ms, timeout %lld ms, jobs %s, %.1f s\n", s.target_url.c_str(),
                  s.profile_name.c_str(), s.nonce.c_str(), static_cast<double>(s.rtt.count()) / 1000.0,
-                 static_cast<long long>(s.timeout.count()), s.wall_ms / 1000.0);
+                 static_cast<long long>(s.timeout.count()), s.concurrency.empty() ? "?" : s.concurrency.c_str(), s.wall_ms / 1000.0);
     for (const auto& note : run_notes(s)) std::fprintf(out, "%s\n", note.c_str());
     std::fprintf(out, "%s\n", summary_line(s).c_str());
 }
@@ -251,6 +251,7 @@ json to_json_report(const run_summary& s) {
     j["versions"] = versions;
     j["nonce"] = s.nonce;
     j["rtt_us"] = s.rtt.count();
+    j["concurrency"] = s.concurrency;
     j["timeout_ms"] = s.timeout.count();
     j["wall_ms"] = s.wall_ms;
     j["summary"] = {{"total", s.results.size()},

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <condition_variable>
 #include <mqttspec/codec/json.hpp>
 #include <map>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <thread>
 
+#include "mqttspec/conformance/concurrency.hpp"
 #include "mqttspec/conformance/fixtures.hpp"
 #include "mqttspec/conformance/v31.hpp"
 #include "mqttspec/version.hpp"
@@ -537,12 +539,65 @@ std::string describe_options(const run_options& o) {
     std::string versions;
     for (auto v : o.versions) versions += (versions.empty() ? "" : ",") + std::string(codec::to_string(v));
     std::string out = "profile " + (o.profile_file ? o.profile_file->string() : std::string("(none)")) + "; versions " +
-                      (versions.empty() ? std::string("all the broker accepts") : versions) + "; " + describe_selection(o) + "; jobs " + std::to_string(o.jobs) + "; repeat " +
+                      (versions.empty() ? std::string("all the broker accepts") : versions) + "; " + describe_selection(o) + "; jobs " + (o.jobs == 0 ? std::string("auto") : std::to_string(o.jobs)) + "; repeat " +
                       std::to_string(o.repeat) + "; timeout " + std::to_string(o.base_timeout.count()) + " ms; re-run failures " +
                       (o.rerun_failures ? "on" : "off") + "; id prefix " + o.id_prefix;
     if (o.strict_waivers) out += "; strict waivers";
     return out;
 }
+
+// For `-j auto`: one idle client that sends PINGREQ every 20 ms while the cases run and hands each
+// round trip to the governor. The pause paces the measurement; nothing waits on it for a verdict.
+class pacer {
+public:
+    pacer(const run_environment& env, codec::protocol_version v, std::string client_id, concurrency_governor& governor)
+        : thread_([this, &env, v, id = std::move(client_id), &governor] { measure(env, v, id, governor); }) {}
+    ~pacer() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        stopped_.notify_all();
+        thread_.join();
+    }
+    pacer(const pacer&) = delete;
+    pacer& operator=(const pacer&) = delete;
+
+private:
+    void measure(const run_environment& env, codec::protocol_version v, const std::string& id, concurrency_governor& governor) {
+        try {
+            boost::asio::io_context io;
+            client_options options;
+            options.name = "pacer";
+            options.version = v;
+            options.timeout = env.timeout;
+            client c(io, env.where, options, nullptr);
+            c.open();
+            c.send(probe_connect(v, env.where, env.prof, id));
+            const auto e = c.next_event(c.default_deadline());
+            const auto* connack = e.kind == event_kind::packet ? std::get_if<codec::connack_packet>(&e.packet->packet) : nullptr;
+            if (connack == nullptr || connack->reason_code != 0) return;  // no measurement: the limit stays where it is
+            for (;;) {
+                const auto t0 = clock::now();
+                c.barrier();
+                governor.observe(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t0));
+                std::unique_lock lock(mutex_);
+                if (stopped_.wait_for(lock, std::chrono::milliseconds(20), [&] { return stop_; })) break;
+            }
+            c.disconnect();
+        } catch (const std::exception&) {
+            // A PINGRESP that did not come within the run's timeout: the broker is swamped. Shrink, and
+            // stop adapting (the liveness guard judges whether the broker is down).
+            governor.observe(std::chrono::hours(1));
+            governor.observe(std::chrono::hours(1));
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable stopped_;
+    bool stop_ = false;
+    std::thread thread_;
+};
 
 }  // namespace
 
@@ -622,53 +677,103 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     liveness_guard liveness(env, probed.answers_pingreq);
     std::atomic<std::size_t> next{0};
     std::mutex progress;
+
+    std::optional<concurrency_governor> governor;
+    if (options.jobs == 0) {
+        governor.emplace(concurrency_governor::settings{8, 4, 64, probed.rtt});
+    } else {
+        governor.emplace(concurrency_governor::settings{options.jobs, options.jobs, options.jobs, probed.rtt});
+    }
+    std::optional<pacer> pace;
+    if (governor->adaptive() && !probed.answers_pingreq.empty()) {
+        pace.emplace(env, *probed.answers_pingreq.begin(), env.id_prefix + env.nonce + "-pacer", *governor);
+    }
+
+    // A case that failed while others ran is run once more with no other case running, except slow
+    // (timer) cases still waiting on an idle connection: passing then means the broker misbehaves
+    // under concurrent clients, which is reported as such rather than charged to the rule. The
+    // re-runs of quick cases start as soon as every quick case is done, so they overlap the slow tail.
+    const bool rerun = options.rerun_failures && repeat == 1;
+    std::vector<bool> rerun_done(tasks, false);
+    auto rerun_alone = [&](std::size_t i) {
+        auto& first = task_results[i];
+        rerun_done[i] = true;
+        if (first.result != verdict::failed && first.result != verdict::non_strict && first.result != verdict::error) return;
+        case_result again = run_case(*selected[i], env, tasks + i);
+        liveness.judge(again, tasks + i);
+        first.rerun = again.result;
+        first.rerun_message = again.message;
+        first.rerun_transcript = again.transcript;
+        first.rerun_transcript_text = again.transcript_text;
+        if (again.result == verdict::passed) {
+            first.result = verdict::unstable;
+            first.message = "failed while other cases ran concurrently, passed when run alone (" + first.message + ")";
+        } else if (again.result == verdict::not_run || liveness.down()) {
+            first.result = verdict::not_run;
+        } else {
+            first.message += " (the same when run alone)";
+        }
+    };
+    std::size_t quick_left = 0;  // quick tasks not finished yet (guarded by `progress`)
+    for (std::size_t i = 0; i < tasks; ++i) quick_left += selected[i % selected.size()]->info.slow ? 0 : 1;
+    std::condition_variable quick_done;
+    std::atomic<bool> rerun_lane_taken{false};
+
     auto worker = [&] {
         for (;;) {
             if (liveness.down() || interrupted()) return;
+            if (!governor->acquire()) return;
             const std::size_t i = next.fetch_add(1);
-            if (i >= tasks) return;
+            if (i >= tasks || liveness.down() || interrupted()) {
+                governor->release();
+                break;
+            }
             const case_def& c = *selected[i % selected.size()];
             case_result r = run_case(c, env, i);
+            governor->release();
             r.transport = s.transports.front();
             liveness.judge(r, i);
             std::lock_guard lock(progress);
             started[i] = true;
             task_results[i] = std::move(r);
+            if (!c.info.slow && --quick_left == 0) quick_done.notify_all();
             if (options.on_result && repeat == 1) options.on_result(task_results[i]);
         }
+        // Every task is taken. One worker becomes the re-run lane for the quick cases.
+        if (!rerun || rerun_lane_taken.exchange(true)) return;
+        {
+            std::unique_lock lock(progress);
+            // Bounded: every quick case ends (each of its waits is bounded); liveness or an interrupt ends it sooner.
+            while (quick_left > 0 && !liveness.down() && !interrupted()) quick_done.wait_for(lock, std::chrono::milliseconds(100));
+        }
+        for (std::size_t i = 0; i < tasks && !liveness.down() && !interrupted(); ++i) {
+            bool quick_finished = false;
+            {
+                std::lock_guard lock(progress);
+                quick_finished = started[i] && !selected[i]->info.slow;
+            }
+            if (quick_finished) rerun_alone(i);
+        }
     };
-    const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(tasks)));
+    const unsigned threads_wanted = std::max(1u, std::min<unsigned>(governor->maximum(), static_cast<unsigned>(tasks)));
     std::vector<std::thread> threads;
-    for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
+    for (unsigned j = 0; j < threads_wanted; ++j) threads.emplace_back(worker);
     for (auto& th : threads) th.join();
+    pace.reset();
+    governor->close();
+    s.concurrency = governor->describe();
     for (std::size_t i = 0; i < tasks; ++i) {
         if (started[i]) continue;
         task_results[i].info = selected[i % selected.size()]->info;
         task_results[i].transport = s.transports.front();
         liveness_guard::not_run(task_results[i], liveness.down() ? "not run: the broker had stopped answering" : "not run: the run was interrupted");
         task_results[i].underlying = verdict::not_run;
+        rerun_done[i] = true;
     }
-
-    // A case that failed while others ran is run once more, alone: passing then means the broker
-    // misbehaves under concurrent clients, which is reported as such rather than charged to the rule.
-    if (options.rerun_failures && repeat == 1 && !liveness.down()) {
+    // The slow cases' re-runs (and any the lane did not reach), after everything else.
+    if (rerun && !liveness.down()) {
         for (std::size_t i = 0; i < tasks && !liveness.down() && !interrupted(); ++i) {
-            auto& first = task_results[i];
-            if (first.result != verdict::failed && first.result != verdict::non_strict && first.result != verdict::error) continue;
-            case_result again = run_case(*selected[i], env, tasks + i);
-            liveness.judge(again, tasks + i);
-            first.rerun = again.result;
-            first.rerun_message = again.message;
-            first.rerun_transcript = again.transcript;
-            first.rerun_transcript_text = again.transcript_text;
-            if (again.result == verdict::passed) {
-                first.result = verdict::unstable;
-                first.message = "failed while other cases ran concurrently, passed when run alone (" + first.message + ")";
-            } else if (again.result == verdict::not_run || liveness.down()) {
-                first.result = verdict::not_run;
-            } else {
-                first.message += " (the same when run alone)";
-            }
+            if (!rerun_done[i]) rerun_alone(i);
         }
     }
 
@@ -713,6 +818,7 @@ run_summary merge_runs(std::vector<run_summary> runs) {
         const std::string label = r.transports.empty() ? std::string("?") : r.transports.front();
         join(all.target_url, r.target_url);
         join(all.nonce, r.nonce);
+        all.concurrency += (all.concurrency.empty() ? "" : "; ") + label + ": " + r.concurrency;
         all.transports.insert(all.transports.end(), r.transports.begin(), r.transports.end());
         for (auto v : r.versions) {
             if (std::find(all.versions.begin(), all.versions.end(), v) == all.versions.end()) all.versions.push_back(v);

@@ -4,6 +4,10 @@
 // under concurrency is reported unstable.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <atomic>
 
 #include "fake_broker.hpp"
@@ -325,6 +329,65 @@ TEST(Rerun, FailingOnlyUnderConcurrencyIsUnstable) {
     s = run_suite(o, cases, inventory());
     EXPECT_EQ(s.results[1].result, verdict::failed);
     EXPECT_FALSE(s.results[1].rerun.has_value());
+}
+
+// The re-runs of quick cases do not wait for the slow (timer) cases to end, and no quick case runs
+// beside them: a slow case still waiting sees the re-run happen, and the re-run sees no quick case.
+TEST(Rerun, QuickCasesAreReRunAloneDuringTheSlowTail) {
+    fake_broker broker([](fake_session& s) {
+        s.accept_connect();
+        serve_until_disconnect(s);
+    });
+    std::mutex m;
+    std::condition_variable changed;
+    bool rerun_happened = false;
+    int quick_running = 0, quick_running_beside_rerun = -1, runs_of_failing = 0;
+    auto quick = [&](bool fails) {
+        return [&, fails](case_context& t) {
+            std::unique_lock lock(m);
+            if (fails && runs_of_failing++ > 0) {
+                quick_running_beside_rerun = quick_running;
+                rerun_happened = true;
+                changed.notify_all();
+                return;
+            }
+            ++quick_running;
+            lock.unlock();
+            std::this_thread::yield();  // a moment of running beside the others
+            lock.lock();
+            --quick_running;
+            lock.unlock();
+            if (fails) t.fail("fails under load", "m1", "nothing");  // throws
+        };
+    };
+    std::vector<case_def> cases{
+        synthetic_case("v5/test/slow-timer",
+                       [&](case_context& t) {
+                           std::unique_lock lock(m);
+                           // Bounded: without the overlap the re-run comes only after this case ends.
+                           if (!changed.wait_for(lock, std::chrono::seconds(5), [&] { return rerun_happened; })) {
+                               t.fail("the re-run waited for the slow case", "re-run before the slow case ends", "none");
+                           }
+                       }),
+        synthetic_case("v5/test/quick-a", quick(false)),
+        synthetic_case("v5/test/quick-b", quick(false)),
+        synthetic_case("v5/test/quick-fails", quick(true)),
+        synthetic_case("v5/test/quick-c", quick(false)),
+    };
+    cases[0].info.slow = true;
+    auto o = options_for(broker);
+    o.versions = {codec::protocol_version::v5};
+    const auto s = run_suite(o, cases, inventory());
+    ASSERT_EQ(s.results.size(), 5u);
+    for (const auto& r : s.results) {
+        if (r.info.id == "v5/test/slow-timer") {
+            EXPECT_EQ(r.result, verdict::passed) << r.message;
+        }
+        if (r.info.id == "v5/test/quick-fails") {
+            EXPECT_EQ(r.result, verdict::unstable) << r.message;
+        }
+    }
+    EXPECT_EQ(quick_running_beside_rerun, 0);
 }
 
 }  // namespace

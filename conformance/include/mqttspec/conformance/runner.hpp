@@ -63,7 +63,8 @@ struct run_options {
     std::vector<std::string> sections;
     std::vector<std::string> statements;
     unsigned repeat = 1;
-    unsigned jobs = 8;
+    // Cases run at once; 0 (`-j auto`, the default): adaptive, see concurrency.hpp.
+    unsigned jobs = 0;
     // Re-run every non-passing case alone once, to tell a broker that fails under concurrent clients
     // (verdict unstable) from a deterministic failure.
     bool rerun_failures = true;
@@ -114,6 +115,8 @@ struct run_summary {
     std::chrono::milliseconds timeout{0};
     std::string nonce;
     double wall_ms = 0;
+    // How many cases ran at once, in words: "8" (fixed) or "auto, 8 at start, up to 40".
+    std::string concurrency;
     std::vector<case_result> results;  // sorted by version then ID
     std::vector<refused_version> refused;
     // Non-empty when the broker stopped answering during the run: what was seen. The remaining cases
