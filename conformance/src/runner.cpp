@@ -328,7 +328,9 @@ std::string broker_unresponsive(const run_environment& env, codec::protocol_vers
                                 bool expect_pingresp) {
     // Generous: a false "down" would end the run, a true one only costs this wait once.
     const auto patience = std::max<std::chrono::milliseconds>(env.timeout * 4, std::chrono::seconds(10));
-    std::string problem;
+    // What each unanswered attempt saw. Once may be a connection lost in a loaded machine's backlog or
+    // a limit on connections; twice in a row, the broker no longer serves clients.
+    std::vector<std::string> unanswered;
     for (int attempt = 0; attempt < 2; ++attempt) {
         try {
             boost::asio::io_context io;
@@ -341,15 +343,13 @@ std::string broker_unresponsive(const run_environment& env, codec::protocol_vers
             c.send(probe_connect(v, env.where, env.prof, client_id + "-" + std::to_string(attempt)));
             const auto e = c.next_event(c.default_deadline());
             if (e.kind == event_kind::timeout) {
-                // Once may be a connection lost in a loaded machine's backlog; twice, the broker is silent.
-                problem = "two new clients in a row got no CONNACK within " + std::to_string(patience.count()) + " ms";
+                unanswered.push_back("no CONNACK within " + std::to_string(patience.count()) + " ms");
                 continue;
             }
             // An answer, even a malformed one, shows the broker alive: the cases judge its packets.
             if (e.kind == event_kind::malformed) return {};
             if (e.kind == event_kind::closed) {
-                // Once may be a limit on connections; twice in a row, the broker no longer serves clients.
-                problem = "a new client's CONNECT was answered by closing the connection, twice (" + e.detail + ")";
+                unanswered.push_back("the CONNECT was answered by closing the connection (" + e.detail + ")");
                 continue;
             }
             const auto* connack = std::get_if<codec::connack_packet>(&e.packet->packet);
@@ -366,7 +366,8 @@ std::string broker_unresponsive(const run_environment& env, codec::protocol_vers
             return std::string("a new client got no PINGRESP: ") + f.message;
         }
     }
-    return problem;
+    return unanswered[0] == unanswered[1] ? "two new clients in a row: " + unanswered[0] + ", both"
+                                          : "two new clients in a row: " + unanswered[0] + ", then " + unanswered[1];
 }
 
 std::string statement_section(std::string_view statement) {

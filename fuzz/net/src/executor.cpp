@@ -245,9 +245,7 @@ outcome executor::run(const sequence& s) {
             if (!c.opened) {
                 c.t = open_transport();
                 try {
-                    const auto tc = clock::now();
                     c.t->connect(clock::now() + options_.connect_timeout);
-                    if (std::getenv("NF_TRACE")) std::fprintf(stderr, "  connect c%d %.2f ms\n", int(st.conn), std::chrono::duration<double, std::milli>(clock::now() - tc).count());
                 } catch (const transport_error& e) {
                     out.connect_failed = true;
                     out.refused = e.code == transport_errc::connect;
@@ -273,8 +271,6 @@ outcome executor::run(const sequence& s) {
         }
         // Barrier.
         if (!c.opened || c.finished) continue;
-        const auto tb = clock::now();
-        struct trace_guard { clock::time_point t0; std::size_t conn; ~trace_guard() { if (std::getenv("NF_TRACE")) std::fprintf(stderr, "  barrier c%zu %.2f ms\n", conn, std::chrono::duration<double, std::milli>(clock::now() - t0).count()); } } tg{tb, st.conn};
         const auto until = clock::now() + options_.barrier_timeout;
         switch (c.framing.status()) {
             case frame_tracker::state::inside:

@@ -523,12 +523,6 @@ void worker_main(shared_state& st, unsigned w) {
         const double ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
         ++st.iterations;
         st.check_target_log(w, iteration, o.unproven);
-        if (std::getenv("NF_TRACE") && ms > 5) {
-            std::string t;
-            for (const auto& line : o.transcript) t += "    " + line + "\n";
-            for (const auto& x : s.steps) t += "      step c" + std::to_string(x.conn) + (x.kind == step_kind::barrier ? " barrier" : " " + x.note) + "\n";
-            std::fprintf(stderr, "slow %.1f ms\n%s", ms, t.c_str());
-        }
         if (st.stop) break;
 
         if (o.connect_failed || o.suspect_hang) {

@@ -158,6 +158,9 @@ private:
     // machine or broker). Waiting longer for a packet the standard requires can never pass a broker
     // wrongly; it only spares a false failure. False (fail now) when the session is not live.
     bool busy_broker_grace(const pattern& p);
+    // A CONNECT got nothing back within the timeout: log it and wait once more (true), unless the
+    // connection is closed or broken.
+    bool connack_grace();
     // expect(p), taking only a packet that arrived after the packet numbered `after_sequence`.
     received_packet expect_after(const pattern& p, std::uint64_t after_sequence, bool acknowledge_others = false);
     // Removes and returns the first unconsumed packet matching `p` that arrived after the packet
@@ -174,6 +177,7 @@ private:
     std::deque<received_packet> inbox_;        // decoded, not yet consumed
     bool closed_by_broker_ = false;
     bool session_live_ = false;  // a successful CONNACK seen and no DISCONNECT sent: PINGREQ is allowed
+    bool awaiting_connack_ = false;  // a CONNECT sent and nothing received since: the broker owes a CONNACK
     std::string close_detail_;
     std::optional<codec::decode_error> malformed_;  // the stream is dead after this
     std::string malformed_hex_;
