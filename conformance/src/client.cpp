@@ -319,7 +319,17 @@ std::vector<received_packet> client::take_all(const pattern& p) {
 
 received_packet client::handshake(const codec::connect_packet& connect) {
     send(connect);
-    return expect(pattern(json{{"type", "CONNACK"}}));
+    try {
+        return expect(pattern(json{{"type", "CONNACK"}}));
+    } catch (case_failure& f) {
+        // Nothing at all came back and the connection stayed open: whatever rule the case is about,
+        // the broker broke the one that says a CONNECT is acknowledged.
+        if (awaiting_connack_ && !malformed_ && !closed_by_broker_ && transport_ && transport_->is_open()) {
+            f.message = "the broker did not answer the CONNECT: " + f.message + ", and the connection stayed open";
+            f.statement = options_.version == codec::protocol_version::v5 ? "MQTT-3.1.4-5" : "MQTT-3.1.4-4";
+        }
+        throw;
+    }
 }
 
 std::uint16_t client::publish(std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain,

@@ -37,6 +37,14 @@ const waiver* profile::find_waiver(std::string_view case_id, transport_kind tran
     return nullptr;
 }
 
+std::vector<const waiver*> profile::any_case_waivers(transport_kind transport) const {
+    std::vector<const waiver*> out;
+    for (const auto& w : waivers) {
+        if (w.case_id == "*" && w.applies_to(transport)) out.push_back(&w);
+    }
+    return out;
+}
+
 namespace {
 
 struct field_reader {
@@ -203,8 +211,14 @@ profile parse_profile(const json& j, const std::filesystem::path& file) {
             }
             out.reason = w["reason"].get<std::string>();
             out.evidence = w["evidence"].get<std::string>();
+            if (out.case_id == "*" && !out.intermittent) {
+                throw profile_error(file, at + ".intermittent",
+                                    "a waiver for any case (\"case\": \"*\") must be intermittent: true (a case that passes "
+                                    "cannot make it stale)");
+            }
             for (const auto& earlier : p.waivers) {
                 if (earlier.case_id != out.case_id) continue;
+                if (out.case_id == "*" && earlier.statement != out.statement) continue;  // several, one per statement
                 const bool overlap = earlier.transports.empty() || out.transports.empty() ||
                                      std::any_of(out.transports.begin(), out.transports.end(), [&](const std::string& t) {
                                          return std::find(earlier.transports.begin(), earlier.transports.end(), t) != earlier.transports.end();

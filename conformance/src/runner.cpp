@@ -134,6 +134,16 @@ case_result run_case(const case_def& c, const run_environment& env, std::size_t 
     r.underlying = underlying;
     r.result = underlying;
     if (const waiver* w = env.prof.find_waiver(c.info.id, env.where.kind)) apply_waiver(r, *w);
+    // A deviation that can surface in any case; it never makes a pass stale.
+    if (r.result == verdict::failed || r.result == verdict::non_strict) {
+        for (const waiver* w : env.prof.any_case_waivers(env.where.kind)) {
+            if (!w->excuses(r.statement, r.info.statements, evidence_text(r))) continue;
+            r.applied_waiver = *w;
+            r.result = verdict::waived;
+            r.message = "waived (" + w->reason + "): " + r.message;
+            break;
+        }
+    }
     r.failed_repeats = (underlying == verdict::failed || underlying == verdict::non_strict || underlying == verdict::error) ? 1 : 0;
     r.duration_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
     r.transcript = log.to_json();
@@ -305,6 +315,12 @@ void check_waivers(const profile& prof, const std::vector<case_def>& cases, cons
     for (std::size_t i = 0; i < prof.waivers.size(); ++i) {
         const auto& w = prof.waivers[i];
         const std::string at = "waivers[" + std::to_string(i) + "]";
+        if (w.case_id == "*") {
+            if (!inventory.of(codec::protocol_version::v3_1_1).count(w.statement) && !inventory.of(codec::protocol_version::v5).count(w.statement)) {
+                throw profile_error(prof.file, at + ".statement", "'" + w.statement + "' is no statement of MQTT 3.1.1 or 5.0");
+            }
+            continue;
+        }
         const auto it = std::find_if(cases.begin(), cases.end(), [&](const case_def& c) { return c.info.id == w.case_id; });
         if (it == cases.end()) {
             const auto renamed = renamed_case_ids.find(w.case_id);

@@ -172,6 +172,20 @@ TEST(Profile, WaiversCanBeLimitedToTransports) {
     EXPECT_EQ(p.find_waiver("v5/a/b", transport_kind::tls)->reason, "tls only");
 }
 
+TEST(Profile, AnyCaseWaiversMustBeIntermittentOnePerStatement) {
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "*", "statement": "MQTT-3.1.4-5", "observed": "x", "reason": "r", "evidence": "e"}]})"),
+              "waivers[0].intermittent");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "*", "statement": "MQTT-3.1.4-5", "observed": "x", "reason": "r", "evidence": "e", "intermittent": true},
+                                                  {"case": "*", "statement": "MQTT-3.1.4-5", "observed": "y", "reason": "r", "evidence": "e", "intermittent": true}]})"),
+              "waivers[1].case");
+    const auto p = parse_profile(json::parse(R"({"waivers": [
+        {"case": "*", "statement": "MQTT-3.1.4-4", "observed": "x", "reason": "r", "evidence": "e", "intermittent": true, "transports": ["ws"]},
+        {"case": "*", "statement": "MQTT-3.1.4-5", "observed": "x", "reason": "r", "evidence": "e", "intermittent": true}]})"), "p.json");
+    EXPECT_EQ(p.any_case_waivers(transport_kind::ws).size(), 2u);
+    EXPECT_EQ(p.any_case_waivers(transport_kind::tcp).size(), 1u);
+    EXPECT_EQ(p.find_waiver("*", transport_kind::tcp)->statement, "MQTT-3.1.4-5");
+}
+
 TEST(Profile, InvalidJsonNamesFileAndLine) {
     const auto path = write_temp("bad-profile.json", "{\n  \"name\": \"x\",\n  oops\n}\n");
     try {

@@ -268,6 +268,44 @@ TEST(Waivers, APassingCaseMakesTheWaiverStale) {
     EXPECT_EQ(s.exit_code(), 1);
 }
 
+// A "*" waiver excuses its statement's failure in any case, after the case's own waiver; a pass never
+// makes it stale; a failure of another statement stays a failure.
+TEST(Waivers, AnyCaseWaiverExcusesItsStatementAnywhere) {
+    fake_broker broker([](fake_session&) {});
+    auto env = testing::fake_environment(broker);
+    env.prof = with_waiver("MQTT-3.3.4-1", "Receive Maximum exceeded");
+    waiver any;
+    any.case_id = "*";
+    any.statement = "MQTT-3.1.4-5";
+    any.observed = "did not answer the CONNECT";
+    any.reason = "race";
+    any.evidence = "seen";
+    any.intermittent = true;
+    env.prof.waivers.push_back(any);
+    const auto unanswered = [](case_context& t) { t.check(false, "the broker did not answer the CONNECT: nothing", "CONNACK", "nothing", "MQTT-3.1.4-5"); };
+    case_def other{case_info{.id = "v5/test/other", .title = "t", .statements = {"MQTT-3.3.1-1"}}, unanswered};
+    auto r = run_case(other, env, 0);
+    EXPECT_EQ(r.result, verdict::error) << "a body may not cite a statement outside its case: " << r.message;
+    // The engine's own CONNACK check may: the case's rule is not what broke.
+    case_def engine{case_info{.id = "v5/test/other", .title = "t", .statements = {"MQTT-3.3.1-1"}}, [](case_context&) {
+                        throw case_failure("the broker did not answer the CONNECT: nothing within 4000 ms", "CONNACK", "nothing", "MQTT-3.1.4-5");
+                    }};
+    r = run_case(engine, env, 0);
+    EXPECT_EQ(r.result, verdict::waived) << r.message;
+    ASSERT_TRUE(r.applied_waiver.has_value());
+    EXPECT_EQ(r.applied_waiver->case_id, "*");
+    // The case's own waiver still applies first; the any-case one does not excuse its deviation.
+    EXPECT_EQ(run_case(failing_with("Receive Maximum exceeded"), env, 0).result, verdict::waived);
+    EXPECT_EQ(run_case(failing_with("message m3 lost"), env, 0).result, verdict::failed);
+    // A pass: not stale.
+    r = run_case(synthetic_case("v5/test/passes", [](case_context&) {}), env, 0);
+    EXPECT_EQ(r.result, verdict::passed);
+    EXPECT_FALSE(r.stale_waiver.has_value());
+    // Not over a transport it does not name.
+    env.prof.waivers.back().transports = {"ws"};
+    EXPECT_EQ(run_case(engine, env, 0).result, verdict::failed);
+}
+
 TEST(Waivers, UnknownCaseOrStatementIsAProfileError) {
     const std::vector<case_def> cases{failing_with("x")};
     auto p = with_waiver("MQTT-3.3.4-1", "x");
@@ -289,6 +327,17 @@ TEST(Waivers, UnknownCaseOrStatementIsAProfileError) {
     } catch (const profile_error& e) {
         EXPECT_NE(std::string(e.what()).find("renamed to 'v311/subscribe/identical-filter-replaces'"), std::string::npos)
             << e.what();
+    }
+    // Any case: the statement must exist in one of the versions.
+    p.waivers[0].case_id = "*";
+    p.waivers[0].statement = "MQTT-3.1.4-5";
+    EXPECT_NO_THROW(check_waivers(p, cases, inventory()));
+    p.waivers[0].statement = "MQTT-9.9.9-9";
+    try {
+        check_waivers(p, cases, inventory());
+        FAIL() << "an any-case waiver for a statement that does not exist was accepted";
+    } catch (const profile_error& e) {
+        EXPECT_EQ(e.field, "waivers[0].statement");
     }
     p.waivers[0].case_id = "v5/test/w";
     p.waivers[0].statement = "MQTT-9.9.9-9";
@@ -523,7 +572,9 @@ TEST(BusyBrokerGrace, ANeverAnsweredConnectFailsAfterTwoTimeouts) {
         c.handshake(connect);
         ADD_FAILURE() << "a CONNECT without CONNACK passed";
     } catch (const case_failure& f) {
+        EXPECT_NE(f.message.find("the broker did not answer the CONNECT: "), std::string::npos) << f.message;
         EXPECT_NE(f.message.find("within 400 ms"), std::string::npos) << f.message;
+        EXPECT_EQ(f.statement, "MQTT-3.1.4-5") << "charged to the CONNACK rule, not to the case's";
     }
     c.close();
 }

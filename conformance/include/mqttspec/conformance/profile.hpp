@@ -21,7 +21,10 @@ namespace mqttspec::conformance {
 // (message, expected, actual) must match `observed`. Any other failure of the case stays a failure,
 // and a waived case that passes makes the waiver stale.
 struct waiver {
-    std::string case_id;    // exact case ID
+    // Exact case ID, or "*": a deviation of the broker that can surface in any case (a CONNECT it
+    // leaves unanswered now and then). A "*" waiver must be intermittent, and is tried only after the
+    // case's own waiver did not excuse the failure.
+    std::string case_id;
     std::string statement;  // the statement the deviation breaks (one of the case's statements)
     std::string observed;   // ECMAScript regular expression searched in the failure's evidence text
     std::string reason;     // why it is accepted
@@ -62,6 +65,8 @@ struct profile {
 
     // The waiver for `case_id` over `transport` (nullptr: none applies).
     const waiver* find_waiver(std::string_view case_id, transport_kind transport) const;
+    // The "*" waivers (any case) over `transport`, in profile order.
+    std::vector<const waiver*> any_case_waivers(transport_kind transport) const;
 };
 
 // Thrown for unreadable or invalid profile files: names the file and the field.
