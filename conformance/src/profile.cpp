@@ -26,7 +26,9 @@ bool waiver::excuses(const std::string& failed_statement, const std::vector<std:
     // observed pattern alone has to tell the deviation apart.
     const std::string& broken =
         failed_statement.empty() && case_statements.size() == 1 ? case_statements.front() : failed_statement;
-    if (!broken.empty() && broken != statement) return false;
+    // "*" (any statement, only with "case": "*"): the runner offers it only failures that did not
+    // repeat when the case ran alone, so the pattern alone tells the broker's race.
+    if (!broken.empty() && broken != statement && statement != "*") return false;
     return std::regex_search(evidence_text, std::regex(observed, std::regex::ECMAScript));
 }
 
@@ -211,6 +213,9 @@ profile parse_profile(const json& j, const std::filesystem::path& file) {
             }
             out.reason = w["reason"].get<std::string>();
             out.evidence = w["evidence"].get<std::string>();
+            if (out.statement == "*" && out.case_id != "*") {
+                throw profile_error(file, at + ".statement", "\"*\" (any statement) is only for a waiver of any case (\"case\": \"*\")");
+            }
             if (out.case_id == "*" && !out.intermittent) {
                 throw profile_error(file, at + ".intermittent",
                                     "a waiver for any case (\"case\": \"*\") must be intermittent: true (a case that passes "

@@ -137,6 +137,7 @@ case_result run_case(const case_def& c, const run_environment& env, std::size_t 
     // A deviation that can surface in any case; it never makes a pass stale.
     if (r.result == verdict::failed || r.result == verdict::non_strict) {
         for (const waiver* w : env.prof.any_case_waivers(env.where.kind)) {
+            if (w->statement == "*") continue;  // a race waiver: only after the re-run alone passed
             if (!w->excuses(r.statement, r.info.statements, evidence_text(r))) continue;
             r.applied_waiver = *w;
             r.result = verdict::waived;
@@ -316,7 +317,8 @@ void check_waivers(const profile& prof, const std::vector<case_def>& cases, cons
         const auto& w = prof.waivers[i];
         const std::string at = "waivers[" + std::to_string(i) + "]";
         if (w.case_id == "*") {
-            if (!inventory.of(codec::protocol_version::v3_1_1).count(w.statement) && !inventory.of(codec::protocol_version::v5).count(w.statement)) {
+            if (w.statement != "*" && !inventory.of(codec::protocol_version::v3_1_1).count(w.statement) &&
+                !inventory.of(codec::protocol_version::v5).count(w.statement)) {
                 throw profile_error(prof.file, at + ".statement", "'" + w.statement + "' is no statement of MQTT 3.1.1 or 5.0");
             }
             continue;
@@ -725,6 +727,15 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
         if (again.result == verdict::passed) {
             first.result = verdict::unstable;
             first.message = "failed while other cases ran concurrently, passed when run alone (" + first.message + ")";
+            // A race the profile documents ("case": "*", "statement": "*"): waived, since the failure
+            // did not repeat alone and its evidence is the race's.
+            for (const waiver* w : env.prof.any_case_waivers(env.where.kind)) {
+                if (w->statement != "*" || !w->excuses(first.statement, first.info.statements, evidence_text(first))) continue;
+                first.applied_waiver = *w;
+                first.result = verdict::waived;
+                first.message = "waived (" + w->reason + "): " + first.message;
+                break;
+            }
         } else if (again.result == verdict::not_run || liveness.down()) {
             first.result = verdict::not_run;
         } else {

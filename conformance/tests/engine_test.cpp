@@ -184,6 +184,9 @@ TEST(Profile, AnyCaseWaiversMustBeIntermittentOnePerStatement) {
     EXPECT_EQ(p.any_case_waivers(transport_kind::ws).size(), 2u);
     EXPECT_EQ(p.any_case_waivers(transport_kind::tcp).size(), 1u);
     EXPECT_EQ(p.find_waiver("*", transport_kind::tcp)->statement, "MQTT-3.1.4-5");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "v5/a/b", "statement": "*", "observed": "x", "reason": "r", "evidence": "e", "intermittent": true}]})"),
+              "waivers[0].statement");
+    EXPECT_EQ(profile_field_error(R"({"waivers": [{"case": "*", "statement": "*", "observed": "x", "reason": "r", "evidence": "e", "intermittent": true}]})"), "<accepted>");
 }
 
 TEST(Profile, InvalidJsonNamesFileAndLine) {

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <mutex>
 #include <thread>
 
@@ -380,6 +383,37 @@ TEST(Rerun, FailingOnlyUnderConcurrencyIsUnstable) {
     s = run_suite(o, cases, inventory());
     EXPECT_EQ(s.results[1].result, verdict::failed);
     EXPECT_FALSE(s.results[1].rerun.has_value());
+}
+
+// A race waiver ("case": "*", "statement": "*") excuses a failure only once the case passed alone;
+// the same evidence from a case that fails alone too stays a failure.
+TEST(Rerun, ARaceWaiverExcusesOnlyWhatPassedAlone) {
+    fake_broker broker([](fake_session& s) {
+        s.accept_connect();
+        serve_until_disconnect(s);
+    });
+    std::atomic<int> runs{0};
+    const std::vector<case_def> cases{
+        synthetic_case("v5/test/flaky", [&](case_context& t) {
+            if (runs++ == 0) t.fail("the broker did not close the connection", "a close", "nothing (the connection stayed open)");
+        }),
+        synthetic_case("v5/test/broken", [](case_context& t) { t.fail("the broker did not close the connection", "a close", "nothing (the connection stayed open)"); }),
+    };
+    auto o = options_for(broker);
+    o.versions = {codec::protocol_version::v5};
+    const auto dir = std::filesystem::temp_directory_path() / ("mqttspec-race-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    o.profile_file = dir / "race.json";
+    std::ofstream(*o.profile_file) << R"json({"waivers": [{"case": "*", "statement": "*", "observed": "nothing \\(the connection stayed open\\)",
+        "reason": "a race", "evidence": "seen", "intermittent": true}]})json";
+    const auto s = run_suite(o, cases, inventory());
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(s.results.size(), 2u);
+    EXPECT_EQ(s.results[0].info.id, "v5/test/broken");
+    EXPECT_EQ(s.results[0].result, verdict::failed) << s.results[0].message;
+    EXPECT_EQ(s.results[1].result, verdict::waived) << s.results[1].message;
+    EXPECT_EQ(s.results[1].rerun, verdict::passed);
+    EXPECT_EQ(s.exit_code(), 1);
 }
 
 // The re-runs of quick cases do not wait for the slow (timer) cases to end, and no quick case runs
