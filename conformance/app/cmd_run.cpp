@@ -85,6 +85,8 @@ output:
 
 Waivers (in the profile) excuse one known deviation each: a failure of the named statement whose
 evidence matches the waiver's `observed` pattern. Any other failure of the case is reported failed.
+A waiver for "case": "*" (intermittent) excuses its statement's failure in any case; with
+"statement": "*" too, only a failure that passed when the case was run alone (a broker race).
 After a case that failed or saw the broker close a connection, a new client must still get CONNACK
 and PINGRESP: a broker that stops answering ends the run (remaining cases `not run`, exit 2).
 With every version asked for (no -V, or -V all), a version the broker refuses other than as
