@@ -201,8 +201,12 @@ std::optional<received_packet> client::take_first(const pattern& p, std::uint64_
 // Nothing at all came after a CONNECT. The standard sets no time for the CONNACK, and before it no
 // PINGREQ may test whether the broker is merely slow (the busy-broker grace), so a loaded broker or
 // machine gets one more deadline here; a broker that never answers still fails, after two.
+bool client::connect_unanswered() const {
+    return awaiting_connack_ && !malformed_ && !closed_by_broker_ && transport_ && transport_->is_open();
+}
+
 bool client::connack_grace() {
-    if (!awaiting_connack_ || malformed_ || closed_by_broker_ || !transport_ || !transport_->is_open()) return false;
+    if (!connect_unanswered()) return false;
     if (log_) log_->event(options_.name, "no CONNACK within " + ms(options_.timeout) + "; the standard sets no limit: waiting once more");
     return true;
 }
@@ -324,7 +328,7 @@ received_packet client::handshake(const codec::connect_packet& connect) {
     } catch (case_failure& f) {
         // Nothing at all came back and the connection stayed open: whatever rule the case is about,
         // the broker broke the one that says a CONNECT is acknowledged.
-        if (awaiting_connack_ && !malformed_ && !closed_by_broker_ && transport_ && transport_->is_open()) {
+        if (connect_unanswered()) {
             f.message = "the broker did not answer the CONNECT: " + f.message + ", and the connection stayed open";
             f.statement = options_.version == codec::protocol_version::v5 ? "MQTT-3.1.4-5" : "MQTT-3.1.4-4";
         }

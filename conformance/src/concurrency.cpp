@@ -7,10 +7,12 @@ namespace mqttspec::conformance {
 concurrency_governor::concurrency_governor(settings s)
     : settings_(s), limit_(std::clamp(s.initial, s.minimum, s.maximum)), peak_(limit_), lowest_(limit_) {}
 
-concurrency_governor concurrency_governor::fixed(unsigned jobs) {
-    jobs = std::max(1u, jobs);
-    return concurrency_governor(settings{jobs, jobs, jobs, {}});
+concurrency_governor::settings concurrency_governor::for_jobs(unsigned jobs, std::chrono::microseconds idle_latency) {
+    if (jobs == 0) return settings{8, 4, 64, idle_latency};
+    return settings{jobs, jobs, jobs, idle_latency};
 }
+
+concurrency_governor concurrency_governor::fixed(unsigned jobs) { return concurrency_governor(for_jobs(std::max(1u, jobs), {})); }
 
 bool concurrency_governor::acquire() {
     std::unique_lock lock(mutex_);

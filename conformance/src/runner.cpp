@@ -60,6 +60,24 @@ std::string evidence_text(const case_result& r) {
     return r.message + "\nexpected: " + r.expected + "\nactual: " + r.actual;
 }
 
+void excuse(case_result& r, const waiver& w) {
+    r.applied_waiver = w;
+    r.result = verdict::waived;
+    r.message = "waived (" + w.reason + "): " + r.message;
+}
+
+// A "*" waiver of the profile that excuses r's failure: one naming a statement, or with `race` (the
+// case passed when run alone) one for any statement too. True when one applied.
+bool apply_any_case_waiver(case_result& r, const run_environment& env, bool race) {
+    for (const waiver* w : env.prof.any_case_waivers(env.where.kind)) {
+        if (w->statement == "*" && !race) continue;  // a race waiver: only after the re-run alone passed
+        if (!w->excuses(r.statement, r.info.statements, evidence_text(r))) continue;
+        excuse(r, *w);
+        return true;
+    }
+    return false;
+}
+
 // A waiver turns the failure it describes into `waived`; a pass makes it stale; any other failure
 // stays what it is, with a word on why the waiver did not apply.
 void apply_waiver(case_result& r, const waiver& w) {
@@ -75,9 +93,7 @@ void apply_waiver(case_result& r, const waiver& w) {
         case verdict::failed:
         case verdict::non_strict:
             if (w.excuses(r.statement, r.info.statements, evidence_text(r))) {
-                r.applied_waiver = w;
-                r.result = verdict::waived;
-                r.message = "waived (" + w.reason + "): " + r.message;
+                excuse(r, w);
             } else {
                 r.message += " [not the deviation the profile waives: it excuses " + w.statement + " when the evidence matches /" +
                              w.observed + "/]";
@@ -135,16 +151,7 @@ case_result run_case(const case_def& c, const run_environment& env, std::size_t 
     r.result = underlying;
     if (const waiver* w = env.prof.find_waiver(c.info.id, env.where.kind)) apply_waiver(r, *w);
     // A deviation that can surface in any case; it never makes a pass stale.
-    if (r.result == verdict::failed || r.result == verdict::non_strict) {
-        for (const waiver* w : env.prof.any_case_waivers(env.where.kind)) {
-            if (w->statement == "*") continue;  // a race waiver: only after the re-run alone passed
-            if (!w->excuses(r.statement, r.info.statements, evidence_text(r))) continue;
-            r.applied_waiver = *w;
-            r.result = verdict::waived;
-            r.message = "waived (" + w->reason + "): " + r.message;
-            break;
-        }
-    }
+    if (r.result == verdict::failed || r.result == verdict::non_strict) apply_any_case_waiver(r, env, /*race=*/false);
     r.failed_repeats = (underlying == verdict::failed || underlying == verdict::non_strict || underlying == verdict::error) ? 1 : 0;
     r.duration_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
     r.transcript = log.to_json();
@@ -697,15 +704,10 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     std::atomic<std::size_t> next{0};
     std::mutex progress;
 
-    std::optional<concurrency_governor> governor;
-    if (options.jobs == 0) {
-        governor.emplace(concurrency_governor::settings{8, 4, 64, probed.rtt});
-    } else {
-        governor.emplace(concurrency_governor::settings{options.jobs, options.jobs, options.jobs, probed.rtt});
-    }
+    concurrency_governor governor(concurrency_governor::for_jobs(options.jobs, probed.rtt));
     std::optional<pacer> pace;
-    if (governor->adaptive() && !probed.answers_pingreq.empty()) {
-        pace.emplace(env, *probed.answers_pingreq.begin(), env.id_prefix + env.nonce + "-pacer", *governor);
+    if (governor.adaptive() && !probed.answers_pingreq.empty()) {
+        pace.emplace(env, *probed.answers_pingreq.begin(), env.id_prefix + env.nonce + "-pacer", governor);
     }
 
     // A case that failed while others ran is run once more with no other case running, except slow
@@ -729,13 +731,7 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
             first.message = "failed while other cases ran concurrently, passed when run alone (" + first.message + ")";
             // A race the profile documents ("case": "*", "statement": "*"): waived, since the failure
             // did not repeat alone and its evidence is the race's.
-            for (const waiver* w : env.prof.any_case_waivers(env.where.kind)) {
-                if (w->statement != "*" || !w->excuses(first.statement, first.info.statements, evidence_text(first))) continue;
-                first.applied_waiver = *w;
-                first.result = verdict::waived;
-                first.message = "waived (" + w->reason + "): " + first.message;
-                break;
-            }
+            apply_any_case_waiver(first, env, /*race=*/true);
         } else if (again.result == verdict::not_run || liveness.down()) {
             first.result = verdict::not_run;
         } else {
@@ -750,15 +746,15 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
     auto worker = [&] {
         for (;;) {
             if (liveness.down() || interrupted()) return;
-            if (!governor->acquire()) return;
+            if (!governor.acquire()) return;
             const std::size_t i = next.fetch_add(1);
             if (i >= tasks || liveness.down() || interrupted()) {
-                governor->release();
+                governor.release();
                 break;
             }
             const case_def& c = *selected[i % selected.size()];
             case_result r = run_case(c, env, i);
-            governor->release();
+            governor.release();
             r.transport = s.transports.front();
             liveness.judge(r, i);
             std::lock_guard lock(progress);
@@ -783,13 +779,13 @@ run_summary run_suite(const run_options& options, const std::vector<case_def>& c
             if (quick_finished) rerun_alone(i);
         }
     };
-    const unsigned threads_wanted = std::max(1u, std::min<unsigned>(governor->maximum(), static_cast<unsigned>(tasks)));
+    const unsigned threads_wanted = std::max(1u, std::min<unsigned>(governor.maximum(), static_cast<unsigned>(tasks)));
     std::vector<std::thread> threads;
     for (unsigned j = 0; j < threads_wanted; ++j) threads.emplace_back(worker);
     for (auto& th : threads) th.join();
     pace.reset();
-    governor->close();
-    s.concurrency = governor->describe();
+    governor.close();
+    s.concurrency = governor.describe();
     for (std::size_t i = 0; i < tasks; ++i) {
         if (started[i]) continue;
         task_results[i].info = selected[i % selected.size()]->info;

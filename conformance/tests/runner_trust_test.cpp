@@ -354,18 +354,26 @@ TEST(Waivers, UnknownCaseOrStatementIsAProfileError) {
 
 // ---- unstable -----------------------------------------------------------------------------------
 
-TEST(Rerun, FailingOnlyUnderConcurrencyIsUnstable) {
-    fake_broker broker([](fake_session& s) {
-        s.accept_connect();
-        serve_until_disconnect(s);
-    });
-    std::atomic<int> runs{0};
-    const std::vector<case_def> cases{
-        synthetic_case("v5/test/flaky", [&](case_context& t) {
-            if (runs++ == 0) t.fail("lost under load", "m1", "nothing");
+// "v5/test/flaky" fails with `message` and `actual` the first time it runs (counted in `runs`) and
+// passes after; "v5/test/broken" fails with `broken_message` and `actual` every time.
+std::vector<case_def> flaky_and_broken(std::atomic<int>& runs, std::string message, std::string broken_message, std::string actual) {
+    return {
+        synthetic_case("v5/test/flaky", [&runs, message, actual](case_context& t) {
+            if (runs++ == 0) t.fail(message, "m1", actual);
         }),
-        synthetic_case("v5/test/broken", [](case_context& t) { t.fail("always", "m1", "nothing"); }),
+        synthetic_case("v5/test/broken", [broken_message, actual](case_context& t) { t.fail(broken_message, "m1", actual); }),
     };
+}
+
+void serve_connects(fake_session& s) {
+    s.accept_connect();
+    serve_until_disconnect(s);
+}
+
+TEST(Rerun, FailingOnlyUnderConcurrencyIsUnstable) {
+    fake_broker broker(serve_connects);
+    std::atomic<int> runs{0};
+    const auto cases = flaky_and_broken(runs, "lost under load", "always", "nothing");
     auto o = options_for(broker);
     o.versions = {codec::protocol_version::v5};
     auto s = run_suite(o, cases, inventory());
@@ -388,17 +396,10 @@ TEST(Rerun, FailingOnlyUnderConcurrencyIsUnstable) {
 // A race waiver ("case": "*", "statement": "*") excuses a failure only once the case passed alone;
 // the same evidence from a case that fails alone too stays a failure.
 TEST(Rerun, ARaceWaiverExcusesOnlyWhatPassedAlone) {
-    fake_broker broker([](fake_session& s) {
-        s.accept_connect();
-        serve_until_disconnect(s);
-    });
+    fake_broker broker(serve_connects);
     std::atomic<int> runs{0};
-    const std::vector<case_def> cases{
-        synthetic_case("v5/test/flaky", [&](case_context& t) {
-            if (runs++ == 0) t.fail("the broker did not close the connection", "a close", "nothing (the connection stayed open)");
-        }),
-        synthetic_case("v5/test/broken", [](case_context& t) { t.fail("the broker did not close the connection", "a close", "nothing (the connection stayed open)"); }),
-    };
+    const auto cases = flaky_and_broken(runs, "the broker did not close the connection", "the broker did not close the connection",
+                                        "nothing (the connection stayed open)");
     auto o = options_for(broker);
     o.versions = {codec::protocol_version::v5};
     const auto dir = std::filesystem::temp_directory_path() / ("mqttspec-race-" + std::to_string(::getpid()));
@@ -419,10 +420,7 @@ TEST(Rerun, ARaceWaiverExcusesOnlyWhatPassedAlone) {
 // The re-runs of quick cases do not wait for the slow (timer) cases to end, and no quick case runs
 // beside them: a slow case still waiting sees the re-run happen, and the re-run sees no quick case.
 TEST(Rerun, QuickCasesAreReRunAloneDuringTheSlowTail) {
-    fake_broker broker([](fake_session& s) {
-        s.accept_connect();
-        serve_until_disconnect(s);
-    });
+    fake_broker broker(serve_connects);
     std::mutex m;
     std::condition_variable changed;
     bool rerun_happened = false;

@@ -158,8 +158,9 @@ private:
     // machine or broker). Waiting longer for a packet the standard requires can never pass a broker
     // wrongly; it only spares a false failure. False (fail now) when the session is not live.
     bool busy_broker_grace(const pattern& p);
-    // A CONNECT got nothing back within the timeout: log it and wait once more (true), unless the
-    // connection is closed or broken.
+    // A CONNECT was sent, nothing at all has come back, and the connection is open and unbroken.
+    bool connect_unanswered() const;
+    // A CONNECT got nothing back within the timeout (connect_unanswered): log it and wait once more.
     bool connack_grace();
     // expect(p), taking only a packet that arrived after the packet numbered `after_sequence`.
     received_packet expect_after(const pattern& p, std::uint64_t after_sequence, bool acknowledge_others = false);

@@ -21,6 +21,8 @@ public:
         std::chrono::microseconds idle_latency{0};
     };
     explicit concurrency_governor(settings s);
+    // What `-j` asks for: 0 (auto) adapts from 8 between 4 and 64; N is fixed at N.
+    static settings for_jobs(unsigned jobs, std::chrono::microseconds idle_latency);
     static concurrency_governor fixed(unsigned jobs);
 
     // Blocks until fewer than limit() cases hold a slot (or close() was called: returns false).
