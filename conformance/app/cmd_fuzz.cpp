@@ -64,8 +64,10 @@ fuzzing:
   --out DIR               where reproducers go (default ./mqttspec-findings); created and checked
                           for writing before connecting (exit 2 if it cannot be written)
   --stats FILE            JSON summary: iterations, duration_s, iterations_per_second, findings,
-                          interrupted (opened before connecting; written at the end, also on Ctrl-C)
-  --watch-pid PID         a local broker's process: crash, VmRSS and descriptor oracles
+                          interrupted, cpu (the fuzzer's and, with --watch-pid, the broker's CPU
+                          seconds and microseconds per sequence) (opened before connecting;
+                          written at the end, also on Ctrl-C)
+  --watch-pid PID         a local broker's process: crash, VmRSS, descriptor oracles, CPU time
   --max-rss-growth MB     rss_growth above this growth over the start (default 128)
   --max-fd-growth N       fd_growth above this growth over the start (default 256)
   --target-log FILE       the sanitizer output of a broker built with ASan/UBSan (its stderr
@@ -76,7 +78,10 @@ fuzzing:
                           ASAN_OPTIONS=halt_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
   --barrier-timeout MS    wait for PINGRESP or close per connection before probing (default 1000)
   --hang-timeout SECONDS  deadline of each liveness probe on a fresh connection (default 5)
-  --probe-every N         liveness probe every N sequences per worker (default 256)
+  --probe-every N         every N sequences per worker (default 256): a liveness probe, then the
+                          worker's broker state is reset (its retained messages and the sessions of
+                          its client ids end), so what a sequence meets stays bounded; the same
+                          reset precedes every rerun of a malformed reply
   --status-interval S     seconds between status lines on stderr (default 2; 0: none)
   --coverage-shm NAME     the broker's edge coverage, from a broker built with SanitizerCoverage and
                           linked with fuzz/net/shim/coverage_shim.cpp, started with
@@ -244,6 +249,12 @@ int run(std::span<char*> args) {
     std::fprintf(stderr, "mqttspec fuzz: %llu sequences in %.1f s (%.0f/s), %zu distinct broker responses, corpus %zu, %zu finding(s)\n",
                  static_cast<unsigned long long>(result.iterations), result.duration_s, rate, result.distinct_responses,
                  result.corpus_size, result.findings.size());
+    if (result.iterations > 0) {
+        const auto per_sequence_us = [&](double s) { return s * 1e6 / double(result.iterations); };
+        std::fprintf(stderr, "mqttspec fuzz: CPU per sequence: fuzzer %.0f us", per_sequence_us(result.fuzzer_cpu_s));
+        if (result.broker_cpu_s) std::fprintf(stderr, ", broker %.0f us", per_sequence_us(*result.broker_cpu_s));
+        std::fprintf(stderr, " (user + system)\n");
+    }
     if (result.edges) {
         std::fprintf(stderr, "mqttspec fuzz: %zu broker edges reached, %zu sequence(s) kept for new edges%s\n", *result.edges,
                      result.coverage_corpus_size, options.coverage_feedback ? "" : " (feedback off)");
@@ -273,6 +284,16 @@ int run(std::span<char*> args) {
         stats["suspects_cleared"] = result.suspects_cleared;
         stats["interrupted"] = result.interrupted;
         stats["retained_cleared"] = result.retained_cleared;
+        stats["state_resets"] = {{"count", result.state_resets},
+                                 {"retained_cleared", result.reset_retained_cleared},
+                                 {"failures", result.reset_failures}};
+        auto& cpu = stats["cpu"] = nlohmann::ordered_json::object();
+        cpu["fuzzer_s"] = result.fuzzer_cpu_s;
+        if (result.broker_cpu_s) cpu["broker_s"] = *result.broker_cpu_s;
+        if (result.iterations > 0) {
+            cpu["fuzzer_us_per_sequence"] = result.fuzzer_cpu_s * 1e6 / double(result.iterations);
+            if (result.broker_cpu_s) cpu["broker_us_per_sequence"] = *result.broker_cpu_s * 1e6 / double(result.iterations);
+        }
         if (result.edges) {
             stats["edges"] = *result.edges;
             stats["coverage_feedback"] = options.coverage_feedback;

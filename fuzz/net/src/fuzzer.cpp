@@ -1,6 +1,7 @@
 #include "mqttspec/netfuzz/fuzzer.hpp"
 
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,6 +47,20 @@ process_sample sample_process(int pid) {
         }
     }
     s.alive = !s.state.empty() && s.state[0] != 'Z' && s.state[0] != 'X';
+    // utime and stime are fields 14 and 15; the command name before them may hold spaces.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    if (const auto close = text.rfind(')'); close != std::string::npos) {
+        std::istringstream fields(text.substr(close + 1));
+        std::string field;
+        unsigned long long utime = 0, stime = 0;
+        for (int i = 3; i <= 15 && fields >> field; ++i) {
+            if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+            if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+        }
+        s.cpu_s = double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+    }
     std::error_code ec;
     for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end; it.increment(ec)) ++s.fds;
     return s;
@@ -199,6 +214,9 @@ struct shared_state {
     std::atomic<std::uint64_t> suspects_cleared{0};
     std::atomic<std::uint64_t> probes{0};
     std::atomic<std::size_t> corpus{0};
+    std::atomic<std::uint64_t> state_resets{0};
+    std::atomic<std::uint64_t> reset_retained_cleared{0};
+    std::atomic<std::uint64_t> reset_failures{0};
 
     std::mutex mutex;  // guards everything below
     std::condition_variable wake;
@@ -493,6 +511,44 @@ void worker_main(shared_state& st, unsigned w) {
         }
         return false;
     };
+    // What this worker's earlier sequences left on the broker: retained messages under its topic
+    // prefix and the sessions of its client identifiers. It is reset every --probe-every sequences,
+    // so the state a sequence meets stays bounded (without it, retained messages under mutated topics
+    // piled up, every new subscription received all of them, and a run slowed down more and more),
+    // and before every rerun of a malformed_reply, so a reproducer holds what the reply needs.
+    std::deque<sequence> since_reset;  // this worker's sequences since the last periodic reset
+    std::size_t since_reset_bytes = 0;
+    constexpr std::size_t since_reset_max_bytes = 16u << 20;
+    auto reset_broker_state = [&] {
+        std::string problem;
+        st.reset_retained_cleared += ex.clear_retained(worker_topic_prefix(w) + "#", worker_session_ids(w), problem);
+        ++st.state_resets;
+        if (!problem.empty()) ++st.reset_failures;
+    };
+    auto keep_since_reset = [&](const sequence& s) {
+        since_reset.push_back(s);
+        for (const auto& step : s.steps) since_reset_bytes += step.bytes.size();
+        while (since_reset.size() > 1 && since_reset_bytes > since_reset_max_bytes) {
+            for (const auto& step : since_reset.front().steps) since_reset_bytes -= step.bytes.size();
+            since_reset.pop_front();
+        }
+    };
+    // Runs `earlier` then `last` from a reset state; true when `last` gets the decode error again.
+    auto reply_comes_back = [&](const std::vector<const sequence*>& earlier, const sequence& last, const std::string& error_code,
+                                bool& broker_down) {
+        reset_broker_state();
+        for (const auto* q : earlier) {
+            st.remember(w, *q);
+            if (ex.run(*q).connect_failed) {
+                broker_down = true;
+                return false;
+            }
+        }
+        st.remember(w, last);
+        const auto o = ex.run(last);
+        if (o.connect_failed) broker_down = true;
+        return std::any_of(o.malformed.begin(), o.malformed.end(), [&](const malformed_reply& m) { return m.error_code == error_code; });
+    };
     // The broker refused connections, then answered again: a finding with what was in flight.
     auto report_refused = [&](std::uint64_t iteration, const std::string& details, json observation) {
         std::vector<sequence> in_flight;
@@ -518,6 +574,7 @@ void worker_main(shared_state& st, unsigned w) {
         const plan& p = *chosen;
         const sequence s = gen.render(p, iteration, r);
         st.remember(w, s);
+        keep_since_reset(s);
         const auto t0 = clock::now();
         const outcome o = ex.run(s);
         const double ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
@@ -559,7 +616,52 @@ void worker_main(shared_state& st, unsigned w) {
             json mini;
             bool down_while_minimising = false;
             const sequence small = minimise(ex, s, m.error_code, opt.minimise_attempts, mini,
-                                            [&](const sequence& c) { st.remember(w, c); }, down_while_minimising);
+                                            [&](const sequence& c) {
+                                                reset_broker_state();
+                                                st.remember(w, c);
+                                            },
+                                            down_while_minimising);
+            std::vector<sequence> reproducer{small};
+            std::string note;
+            if (!mini.value("reproduced_on_rerun", false) && !down_while_minimising) {
+                // Not from a reset state: the reply may lean on what an earlier sequence left (a
+                // retained message it stored). All the sequences since the last periodic reset, then
+                // this one; if that brings it back, the newest single earlier sequence that suffices.
+                std::vector<const sequence*> before;
+                for (std::size_t i = 0; i + 1 < since_reset.size(); ++i) before.push_back(&since_reset[i]);
+                json& search = mini["with_earlier_sequences"];
+                search["available"] = before.size();
+                const bool with_all = !before.empty() && reply_comes_back(before, s, m.error_code, down_while_minimising);
+                search["reproduced_with_all"] = with_all;
+                std::optional<std::size_t> single;
+                unsigned tries = 0;
+                for (std::size_t j = before.size(); with_all && j-- > 0 && tries < opt.minimise_attempts && !down_while_minimising;) {
+                    ++tries;
+                    if (reply_comes_back({before[j]}, s, m.error_code, down_while_minimising)) single = j;
+                    if (single) break;
+                }
+                search["single_tries"] = tries;
+                if (single) {
+                    reproducer = {*before[*single], s};
+                    search["earlier_iteration"] = before[*single]->iteration;
+                    note = "this sequence alone does not bring the reply back from a reset state (no retained messages under the "
+                           "worker's topics, no sessions of its client ids); with the earlier sequence before it, it does";
+                } else if (with_all) {
+                    reproducer.clear();
+                    for (const auto* q : before) reproducer.push_back(*q);
+                    reproducer.push_back(s);
+                    note = "the reply comes back from a reset state only after the worker's earlier sequences since its last "
+                           "reset, not after any single one of them (tried " + std::to_string(tries) + "): all are included";
+                } else {
+                    reproducer = {s};
+                    note = "the reply did not come back when this sequence ran again from a reset state" +
+                           (before.empty() ? std::string(" (no earlier sequence ran since the worker's last reset)")
+                                           : ", alone or after the worker's " + std::to_string(before.size()) +
+                                                 " earlier sequences since its last reset") +
+                           ": it depends on timing, on another worker (a byte mutation can move a topic into this "
+                           "worker's prefix) or on older state; the received bytes are the evidence";
+                }
+            }
             if (down_while_minimising) {
                 liveness seen;
                 const std::string why = "connecting failed while minimising a malformed_reply finding";
@@ -575,7 +677,9 @@ void worker_main(shared_state& st, unsigned w) {
                                {"packet", m.packet_hex}};
             doc["observation"] = {{"conn", m.conn}, {"error_code", m.error_code}};
             doc["observed"] = o.transcript;
-            doc["sequences"] = json::array({st.reproducer_json(small)});
+            if (!note.empty()) doc["note"] = note;
+            auto& seqs = doc["sequences"] = json::array();
+            for (const auto& q : reproducer) seqs.push_back(st.reproducer_json(q));
             std::lock_guard lock(st.mutex);
             st.findings.push_back({"malformed_reply", details, st.save("malformed_reply", iteration, std::move(doc)), iteration});
         }
@@ -603,8 +707,19 @@ void worker_main(shared_state& st, unsigned w) {
             liveness seen;
             if (confirm_down(iteration, "periodic liveness check", seen)) break;
             if (seen.recovered_after_refusal()) report_refused(iteration, "periodic liveness check: " + refusal_details(seen), json::object());
+            reset_broker_state();
+            since_reset.clear();
+            since_reset_bytes = 0;
         }
     }
+}
+
+// User + system CPU time of this process so far.
+double own_cpu_s() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    const auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+    return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
 // Start-up checks of both the fuzzer and replay: the broker answers a liveness probe, and a
@@ -654,6 +769,8 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
     shared_state st(opt);
     st.coverage = coverage.get();
     st.target_log = std::move(log);
+    const double fuzzer_cpu_start = own_cpu_s();
+    const double broker_cpu_start = opt.watch_pid ? sample_process(*opt.watch_pid).cpu_s : 0;
     std::vector<std::thread> threads;
     std::atomic<unsigned> running{opt.workers};
     for (unsigned w = 0; w < opt.workers; ++w) {
@@ -728,6 +845,10 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
         st.stop = true;
     }
     for (auto& t : threads) t.join();
+    result.fuzzer_cpu_s = own_cpu_s() - fuzzer_cpu_start;
+    if (opt.watch_pid) {
+        if (const auto s = sample_process(*opt.watch_pid); s.alive) result.broker_cpu_s = s.cpu_s - broker_cpu_start;
+    }
     if (st.target_log) {  // what the broker wrote at the very end, and a report still open
         std::lock_guard lock(st.mutex);
         st.sanitizer_findings(st.target_log->flush(), 0, st.iterations.load());
@@ -740,6 +861,9 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
     result.corpus_size = st.corpus.load();
     result.suspects_cleared = st.suspects_cleared.load();
     result.probes = st.probes.load();
+    result.state_resets = st.state_resets.load();
+    result.reset_retained_cleared = st.reset_retained_cleared.load();
+    result.reset_failures = st.reset_failures.load();
     if (coverage) {
         coverage->collect_new();
         result.edges = coverage->edges();

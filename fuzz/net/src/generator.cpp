@@ -669,16 +669,23 @@ std::string session_client_id(unsigned worker, unsigned k) {
     return "mqttspec-fz" + std::to_string(worker) + "-" + std::to_string(k);
 }
 
+std::vector<std::string> worker_session_ids(unsigned worker) {
+    std::vector<std::string> ids;
+    for (unsigned k = 0; k < client_ids_per_worker; ++k) ids.push_back(session_client_id(worker, k));
+    return ids;
+}
+
 std::vector<std::string> session_client_ids(unsigned workers) {
     std::vector<std::string> ids;
     for (unsigned w = 0; w < workers; ++w) {
-        for (unsigned k = 0; k < client_ids_per_worker; ++k) ids.push_back(session_client_id(w, k));
+        for (auto& id : worker_session_ids(w)) ids.push_back(std::move(id));
     }
     return ids;
 }
 
-generator::generator(generator_options options)
-    : options_(std::move(options)), prefix_("mqttspec-fuzz/w" + std::to_string(options_.worker) + "/") {}
+std::string worker_topic_prefix(unsigned worker) { return "mqttspec-fuzz/w" + std::to_string(worker) + "/"; }
+
+generator::generator(generator_options options) : options_(std::move(options)), prefix_(worker_topic_prefix(options_.worker)) {}
 
 plan generator::fresh(rng& r) const {
     plan p;

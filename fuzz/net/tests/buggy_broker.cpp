@@ -27,6 +27,10 @@
 //                           buggy-broker-sanitized target, it is a heap-buffer-overflow report)
 //   ubsan-publish-qos3      a PUBLISH with both QoS bits set: inflight_weight shifts a 32-bit int
 //                           by 48 (undefined; a UBSan report in buggy-broker-sanitized)
+//   malformed-retained      keeps the topics of retained PUBLISHes whose payload is "hello"; a later
+//                           SUBSCRIBE matching one gets that message back with both QoS bits set
+//                           (a malformed packet): a bug that spans sequences when the PUBLISH and
+//                           the SUBSCRIBE come from different ones
 //   none                    no bug (the fuzzer must report nothing)
 //
 // Before the bug fires it prints "buggy-broker: BUG <name>" on stderr, so the test can tell the
@@ -40,6 +44,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -57,7 +62,7 @@
 namespace {
 
 enum class bug { none, crash_topic_overrun, crash_property_overrun, hang_subscribe_qos3, crash_qos2_id_reuse, crash_empty_client_id,
-                 stall_pubrel_unknown_id, refuse_subscribe_qos3, asan_topic_overrun, ubsan_publish_qos3 };
+                 stall_pubrel_unknown_id, refuse_subscribe_qos3, asan_topic_overrun, ubsan_publish_qos3, malformed_retained };
 
 bug planted = bug::none;
 const char* planted_name = "none";
@@ -80,6 +85,8 @@ void mark(const char* what) {
     std::fprintf(stderr, "buggy-broker: BUG %s\n", what);
     std::fflush(stderr);
 }
+
+std::set<std::string> retained_hello;  // malformed-retained: topics whose retained message is "hello"
 
 bool listener_restart_due = false;  // refuse-subscribe-qos3 fired: main() closes and later reopens the listener
 
@@ -218,10 +225,16 @@ bool handle(connection& c, std::uint8_t header, const std::uint8_t* body, std::s
             }
             return false;
         }
+        const std::string topic(reinterpret_cast<const char*>(body) + r.pos, topic_len);
         r.skip(topic_len);
         std::uint16_t id = 0;
         if (qos > 0 && (!r.u16(id) || id == 0)) return false;
         if (c.level == 5 && !r.properties()) return false;
+        if ((flags & 1) != 0 && planted == bug::malformed_retained) {
+            const std::string_view payload(reinterpret_cast<const char*>(body) + r.pos, len - r.pos);
+            if (payload == "hello") retained_hello.insert(topic);
+            else retained_hello.erase(topic);  // replaced or deleted
+        }
         if (qos == 1) ack(c, 0x40, id);
         if (qos == 2) {
             if (!c.qos2_pending.insert(id).second && (flags & 0x08) == 0 && planted == bug::crash_qos2_id_reuse)
@@ -252,10 +265,13 @@ bool handle(connection& c, std::uint8_t header, const std::uint8_t* body, std::s
         if (flags != 2 || !r.u16(id) || id == 0) return false;
         if (c.level == 5 && !r.properties()) return false;
         bytes codes;
+        std::vector<std::string> filters;
         while (r.pos < len) {
             std::uint16_t filter_len = 0;
             std::uint8_t options = 0;
-            if (!r.u16(filter_len) || !r.skip(filter_len) || !r.u8(options)) return false;
+            if (!r.u16(filter_len)) return false;
+            filters.emplace_back(reinterpret_cast<const char*>(body) + r.pos, std::min<std::size_t>(filter_len, len - r.pos));
+            if (!r.skip(filter_len) || !r.u8(options)) return false;
             if ((options & 3) == 3) {
                 if (planted == bug::hang_subscribe_qos3) fire("hang-subscribe-qos3");
                 if (planted == bug::refuse_subscribe_qos3 && !listener_restart_due) {
@@ -274,6 +290,22 @@ bool handle(connection& c, std::uint8_t header, const std::uint8_t* body, std::s
         c.out.push_back(0x90);
         put_length(c.out, body_out.size());
         c.out.insert(c.out.end(), body_out.begin(), body_out.end());
+        for (const auto& topic : retained_hello) {  // only malformed-retained stores any
+            const bool matches = std::any_of(filters.begin(), filters.end(), [&](const std::string& f) {
+                return f == topic || f == "#" || (f.size() >= 2 && f.ends_with("/#") && topic.starts_with(f.substr(0, f.size() - 1)));
+            });
+            if (!matches) continue;
+            mark("malformed-retained");
+            bytes message;
+            put_u16(message, static_cast<std::uint16_t>(topic.size()));
+            message.insert(message.end(), topic.begin(), topic.end());
+            put_u16(message, 1);
+            if (c.level == 5) message.push_back(0);
+            message.insert(message.end(), {'h', 'e', 'l', 'l', 'o'});
+            c.out.push_back(0x37);  // PUBLISH, QoS bits 11, RETAIN
+            put_length(c.out, message.size());
+            c.out.insert(c.out.end(), message.begin(), message.end());
+        }
         return true;
     }
     case 10: {  // UNSUBSCRIBE
@@ -384,7 +416,8 @@ int main(int argc, char** argv) {
                                              {"stall-pubrel-unknown-id", bug::stall_pubrel_unknown_id},
                                              {"refuse-subscribe-qos3", bug::refuse_subscribe_qos3},
                                              {"asan-topic-overrun", bug::asan_topic_overrun},
-                                             {"ubsan-publish-qos3", bug::ubsan_publish_qos3}};
+                                             {"ubsan-publish-qos3", bug::ubsan_publish_qos3},
+                                             {"malformed-retained", bug::malformed_retained}};
     const auto it = bugs.find(*bug_name);
     if (it == bugs.end()) return usage(("unknown bug " + *bug_name).c_str());
     planted = it->second;

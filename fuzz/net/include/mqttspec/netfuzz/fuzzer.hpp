@@ -64,7 +64,7 @@ struct fuzz_options {
     std::string stats_file;
     std::optional<int> watch_pid;
     watch_limits limits;
-    unsigned probe_every = 256;  // liveness probe every N sequences per worker
+    unsigned probe_every = 256;  // liveness probe and state reset every N sequences per worker
     std::chrono::milliseconds status_interval{2000};
     unsigned minimise_attempts = 64;
     std::FILE* status_out = stderr;
@@ -99,11 +99,19 @@ struct fuzz_result {
     std::size_t corpus_size = 0;
     std::uint64_t suspects_cleared = 0;  // barrier timeouts after which the broker proved alive
     std::uint64_t probes = 0;
+    // Resets of each worker's broker state (its retained messages, its sessions), periodic and
+    // before each rerun of a malformed reply; what they removed; how many could not complete.
+    std::uint64_t state_resets = 0;
+    std::uint64_t reset_retained_cleared = 0;
+    std::uint64_t reset_failures = 0;
     bool interrupted = false;  // stopped by `interrupt` before the duration or iterations were reached
     std::size_t retained_cleared = 0;  // retained messages removed at the end
     std::string retained_problem;      // why the removal stopped early (empty: it completed)
     std::optional<std::size_t> edges;  // --coverage-shm: distinct broker edges reached by the end
     std::size_t coverage_corpus_size = 0;  // sequences kept because they reached new edges
+    // CPU time (user + system) spent while the workers ran: where a sequence's cost goes.
+    double fuzzer_cpu_s = 0;
+    std::optional<double> broker_cpu_s;  // with --watch-pid
 };
 
 fuzz_result run_fuzzer(const fuzz_options& options);
@@ -134,6 +142,7 @@ struct process_sample {
     std::string state;         // "S (sleeping)", "Z (zombie)", "gone"
     std::uint64_t rss_kib = 0;
     std::uint64_t fds = 0;
+    double cpu_s = 0;          // user + system CPU time so far (/proc/PID/stat)
 };
 process_sample sample_process(int pid);
 

@@ -60,7 +60,10 @@ struct generator_options {
 // delay): the end-of-run cleanup takes each over to end whatever session the run left.
 inline constexpr unsigned client_ids_per_worker = 4;
 std::string session_client_id(unsigned worker, unsigned k);
+std::vector<std::string> worker_session_ids(unsigned worker);
 std::vector<std::string> session_client_ids(unsigned workers);
+// Where a worker's topics live: every topic its sequences use starts with "mqttspec-fuzz/w<worker>/".
+std::string worker_topic_prefix(unsigned worker);
 
 class generator {
 public:
