@@ -249,8 +249,8 @@ int run(std::span<char*> args) {
     std::fprintf(stderr, "mqttspec fuzz: %llu sequences in %.1f s (%.0f/s), %zu distinct broker responses, corpus %zu, %zu finding(s)\n",
                  static_cast<unsigned long long>(result.iterations), result.duration_s, rate, result.distinct_responses,
                  result.corpus_size, result.findings.size());
+    const auto per_sequence_us = [&](double seconds) { return seconds * 1e6 / double(result.iterations); };
     if (result.iterations > 0) {
-        const auto per_sequence_us = [&](double s) { return s * 1e6 / double(result.iterations); };
         std::fprintf(stderr, "mqttspec fuzz: CPU per sequence: fuzzer %.0f us", per_sequence_us(result.fuzzer_cpu_s));
         if (result.broker_cpu_s) std::fprintf(stderr, ", broker %.0f us", per_sequence_us(*result.broker_cpu_s));
         std::fprintf(stderr, " (user + system)\n");
@@ -291,8 +291,8 @@ int run(std::span<char*> args) {
         cpu["fuzzer_s"] = result.fuzzer_cpu_s;
         if (result.broker_cpu_s) cpu["broker_s"] = *result.broker_cpu_s;
         if (result.iterations > 0) {
-            cpu["fuzzer_us_per_sequence"] = result.fuzzer_cpu_s * 1e6 / double(result.iterations);
-            if (result.broker_cpu_s) cpu["broker_us_per_sequence"] = *result.broker_cpu_s * 1e6 / double(result.iterations);
+            cpu["fuzzer_us_per_sequence"] = per_sequence_us(result.fuzzer_cpu_s);
+            if (result.broker_cpu_s) cpu["broker_us_per_sequence"] = per_sequence_us(*result.broker_cpu_s);
         }
         if (result.edges) {
             stats["edges"] = *result.edges;

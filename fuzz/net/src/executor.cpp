@@ -85,19 +85,37 @@ std::vector<protocol_version> reply_versions(const std::vector<std::uint8_t>& wr
     return either;
 }
 
+// The fixed header of the packet starting at `offset`, read without judging it: the Remaining
+// Length from the at most 4 of its bytes that arrived, and where the body starts after them.
+struct fixed_header_view {
+    std::size_t body_at = 0;
+    std::uint64_t length = 0;
+    bool complete = false;  // the length's last byte arrived
+    bool overlong = false;  // a 4th length byte still announced another
+};
+fixed_header_view read_fixed_header(const std::vector<std::uint8_t>& stream, std::size_t offset) {
+    fixed_header_view h;
+    h.body_at = offset + 1;
+    std::uint64_t multiplier = 1;
+    for (int i = 0; i < 4 && h.body_at < stream.size(); ++i) {
+        const auto b = stream[h.body_at++];
+        h.length += (b & 0x7Fu) * multiplier;
+        multiplier *= 128;
+        if ((b & 0x80u) == 0) {
+            h.complete = true;
+            return h;
+        }
+        h.overlong = i == 3;
+    }
+    return h;
+}
+
 // The packet starting at `offset` of a received stream: its fixed header says how long it is; what
 // did not arrive (or a broken length) ends it at the end of the stream.
 std::vector<std::uint8_t> failing_packet(const std::vector<std::uint8_t>& stream, std::size_t offset) {
     if (offset >= stream.size()) return {};
-    std::size_t pos = offset + 1;
-    std::uint64_t length = 0, multiplier = 1;
-    for (int i = 0; i < 4 && pos < stream.size(); ++i) {
-        const auto b = stream[pos++];
-        length += (b & 0x7Fu) * multiplier;
-        multiplier *= 128;
-        if ((b & 0x80u) == 0) break;
-    }
-    const auto end = static_cast<std::size_t>(std::min<std::uint64_t>(stream.size(), pos + length));
+    const auto h = read_fixed_header(stream, offset);
+    const auto end = static_cast<std::size_t>(std::min<std::uint64_t>(stream.size(), h.body_at + h.length));
     return {stream.begin() + static_cast<std::ptrdiff_t>(offset), stream.begin() + static_cast<std::ptrdiff_t>(end)};
 }
 
@@ -386,24 +404,18 @@ public:
 private:
     // The next whole packet in buffer_ (fixed header included), if one has arrived.
     std::optional<std::vector<std::uint8_t>> next_packet() {
-        std::size_t length = 0, i = 1;
-        for (;; ++i) {
-            if (i >= buffer_.size()) return std::nullopt;
-            if (i > 4) throw std::runtime_error("a packet from the broker has a Remaining Length of more than 4 bytes");
-            length |= static_cast<std::size_t>(buffer_[i] & 0x7F) << (7 * (i - 1));
-            if ((buffer_[i] & 0x80) == 0) break;
-        }
-        const std::size_t total = i + 1 + length;
-        if (buffer_.size() < total) return std::nullopt;
+        if (buffer_.empty()) return std::nullopt;
+        const auto h = read_fixed_header(buffer_, 0);
+        if (h.overlong) throw std::runtime_error("a packet from the broker has a Remaining Length of more than 4 bytes");
+        if (!h.complete || buffer_.size() - h.body_at < h.length) return std::nullopt;
+        const auto total = static_cast<std::size_t>(h.body_at + h.length);
         std::vector<std::uint8_t> packet(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(total));
         buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(total));
         return packet;
     }
     // The topic of a 3.1.1 PUBLISH with a payload (an empty one deletes, it holds nothing to clear).
     static std::optional<std::string> retained_topic(const std::vector<std::uint8_t>& packet) {
-        std::size_t at = 1;
-        while (packet[at] & 0x80) ++at;
-        ++at;
+        const std::size_t at = read_fixed_header(packet, 0).body_at;
         if (at + 2 > packet.size()) return std::nullopt;
         const std::size_t topic_length = static_cast<std::size_t>(packet[at] << 8 | packet[at + 1]);
         const std::size_t topic_end = at + 2 + topic_length;

@@ -47,23 +47,26 @@ process_sample sample_process(int pid) {
         }
     }
     s.alive = !s.state.empty() && s.state[0] != 'Z' && s.state[0] != 'X';
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end; it.increment(ec)) ++s.fds;
+    return s;
+}
+
+std::optional<double> process_cpu_s(int pid) {
     // utime and stime are fields 14 and 15; the command name before them may hold spaces.
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string text;
     std::getline(stat, text);
-    if (const auto close = text.rfind(')'); close != std::string::npos) {
-        std::istringstream fields(text.substr(close + 1));
-        std::string field;
-        unsigned long long utime = 0, stime = 0;
-        for (int i = 3; i <= 15 && fields >> field; ++i) {
-            if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-            if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
-        }
-        s.cpu_s = double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(text.substr(close + 1));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+        if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
     }
-    std::error_code ec;
-    for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end; it.increment(ec)) ++s.fds;
-    return s;
+    return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
 }
 
 namespace {
@@ -637,8 +640,10 @@ void worker_main(shared_state& st, unsigned w) {
                 unsigned tries = 0;
                 for (std::size_t j = before.size(); with_all && j-- > 0 && tries < opt.minimise_attempts && !down_while_minimising;) {
                     ++tries;
-                    if (reply_comes_back({before[j]}, s, m.error_code, down_while_minimising)) single = j;
-                    if (single) break;
+                    if (reply_comes_back({before[j]}, s, m.error_code, down_while_minimising)) {
+                        single = j;
+                        break;
+                    }
                 }
                 search["single_tries"] = tries;
                 if (single) {
@@ -770,7 +775,7 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
     st.coverage = coverage.get();
     st.target_log = std::move(log);
     const double fuzzer_cpu_start = own_cpu_s();
-    const double broker_cpu_start = opt.watch_pid ? sample_process(*opt.watch_pid).cpu_s : 0;
+    const auto broker_cpu_start = opt.watch_pid ? process_cpu_s(*opt.watch_pid) : std::nullopt;
     std::vector<std::thread> threads;
     std::atomic<unsigned> running{opt.workers};
     for (unsigned w = 0; w < opt.workers; ++w) {
@@ -846,8 +851,8 @@ fuzz_result run_fuzzer(const fuzz_options& opt) {
     }
     for (auto& t : threads) t.join();
     result.fuzzer_cpu_s = own_cpu_s() - fuzzer_cpu_start;
-    if (opt.watch_pid) {
-        if (const auto s = sample_process(*opt.watch_pid); s.alive) result.broker_cpu_s = s.cpu_s - broker_cpu_start;
+    if (opt.watch_pid && broker_cpu_start) {
+        if (const auto now = process_cpu_s(*opt.watch_pid)) result.broker_cpu_s = *now - *broker_cpu_start;
     }
     if (st.target_log) {  // what the broker wrote at the very end, and a report still open
         std::lock_guard lock(st.mutex);

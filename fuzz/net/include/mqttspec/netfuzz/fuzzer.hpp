@@ -142,8 +142,9 @@ struct process_sample {
     std::string state;         // "S (sleeping)", "Z (zombie)", "gone"
     std::uint64_t rss_kib = 0;
     std::uint64_t fds = 0;
-    double cpu_s = 0;          // user + system CPU time so far (/proc/PID/stat)
 };
 process_sample sample_process(int pid);
+// User + system CPU seconds the process has used so far (/proc/PID/stat); nullopt when it is gone.
+std::optional<double> process_cpu_s(int pid);
 
 }  // namespace mqttspec::netfuzz
